@@ -1,0 +1,23 @@
+"""Role-aware navigation for the base layout."""
+
+from django.urls import reverse
+
+from .selectors import sees_all_portfolios
+
+
+def navigation(request):
+    user = getattr(request, "user", None)
+    if not (user and user.is_authenticated):
+        return {"nav_items": []}
+    items = [("Customers", reverse("customer_list"))]
+    if user.has_perm("invoices.view_invoice"):
+        items.append(("Invoices", reverse("invoice_list")))
+    if user.has_perm("invoices.view_payment"):
+        items.append(("Payments", reverse("payment_list")))
+    items.append(("API", reverse("api_docs")))
+    if user.is_staff:
+        items.append(("Admin", reverse("admin:index")))
+    role = ", ".join(sorted(g.name for g in user.groups.all())) or (
+        "Superuser" if user.is_superuser else ""
+    )
+    return {"nav_items": items, "nav_role": role, "nav_team_view": sees_all_portfolios(user)}

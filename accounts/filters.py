@@ -1,0 +1,16 @@
+import django_filters
+
+from .models import CreditStatus, Customer
+
+
+class CustomerFilter(django_filters.FilterSet):
+    name = django_filters.CharFilter(lookup_expr="icontains")
+    external_ref = django_filters.CharFilter()
+    currency = django_filters.CharFilter(field_name="currency_id")
+    credit_status = django_filters.ChoiceFilter(choices=CreditStatus.choices)
+    collector = django_filters.CharFilter(field_name="assigned_collector__username")
+    parent = django_filters.NumberFilter(field_name="parent_id")
+
+    class Meta:
+        model = Customer
+        fields = ["name", "external_ref", "currency", "credit_status", "collector", "parent"]

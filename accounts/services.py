@@ -1,0 +1,167 @@
+"""Writes to customer accounts: create, change (audited field by field), contacts."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
+
+from .audit import audit_record, snapshot
+from .errors import ServiceError
+from .models import Contact, CreditStatus, Currency, Customer, PaymentTerms
+from .money import to_money
+
+CUSTOMER_FIELDS = [
+    "external_ref",
+    "name",
+    "parent",
+    "currency",
+    "payment_terms",
+    "credit_limit",
+    "credit_status",
+    "assigned_collector",
+    "do_not_contact",
+]
+UPDATABLE = set(CUSTOMER_FIELDS) - {"external_ref"}
+
+
+def payment_terms_for_days(net_days: int) -> PaymentTerms:
+    terms, _ = PaymentTerms.objects.get_or_create(
+        net_days=net_days, defaults={"code": f"NET{net_days}", "name": f"Net {net_days}"}
+    )
+    return terms
+
+
+def _clean(changes: dict[str, Any]) -> dict[str, Any]:
+    clean = dict(changes)
+    if "credit_limit" in clean:
+        limit = to_money(clean["credit_limit"], field="credit_limit")
+        if limit < 0:
+            raise ServiceError("credit limit cannot be negative", field="credit_limit")
+        clean["credit_limit"] = limit
+    if "credit_status" in clean and clean["credit_status"] not in CreditStatus.values:
+        raise ServiceError(
+            f"unknown credit status {clean['credit_status']!r}", field="credit_status"
+        )
+    if "currency" in clean and isinstance(clean["currency"], str):
+        currency = Currency.objects.filter(code=clean["currency"]).first()
+        if currency is None:
+            raise ServiceError(f"unknown currency {clean['currency']!r}", field="currency")
+        clean["currency"] = currency
+    if "name" in clean and not str(clean["name"]).strip():
+        raise ServiceError("name is required", field="name")
+    collector = clean.get("assigned_collector")
+    if collector is not None and not collector.is_active:
+        raise ServiceError(f"{collector} is not an active user", field="assigned_collector")
+    return clean
+
+
+def customer_create(
+    *,
+    actor,
+    external_ref: str,
+    name: str,
+    currency: Currency | str,
+    payment_terms: PaymentTerms | None = None,
+    credit_limit: Decimal | str = Decimal("0"),
+    **extra: Any,
+) -> Customer:
+    external_ref = (external_ref or "").strip()
+    if not external_ref:
+        raise ServiceError("external_ref is required", field="external_ref")
+    fields = _clean(
+        {
+            "name": name,
+            "currency": currency,
+            "credit_limit": credit_limit,
+            "payment_terms": payment_terms or payment_terms_for_days(30),
+            **extra,
+        }
+    )
+    unknown = set(fields) - UPDATABLE
+    if unknown:
+        raise ServiceError(f"unknown customer fields: {', '.join(sorted(unknown))}")
+    try:
+        with transaction.atomic():
+            customer = Customer.objects.create(external_ref=external_ref, **fields)
+            audit_record(
+                actor=actor,
+                action="customer.create",
+                instance=customer,
+                after=snapshot(customer, CUSTOMER_FIELDS),
+            )
+    except IntegrityError:
+        if Customer.objects.filter(external_ref=external_ref).exists():
+            raise ServiceError(
+                f"customer {external_ref} already exists", field="external_ref", code="duplicate"
+            ) from None
+        raise
+    return customer
+
+
+def customer_update(*, actor, customer: Customer, **changes: Any) -> Customer:
+    """Change account settings; credit limit, status and collector changes are audited."""
+    unknown = set(changes) - UPDATABLE
+    if unknown:
+        raise ServiceError(f"cannot change: {', '.join(sorted(unknown))}")
+    changes = _clean(changes)
+    with transaction.atomic():
+        locked = Customer.objects.select_for_update().get(pk=customer.pk)
+        if changes.get("parent") is not None and changes["parent"].pk == locked.pk:
+            raise ServiceError("a customer cannot be its own parent", field="parent")
+        before = snapshot(locked, list(changes))
+        for name, value in changes.items():
+            setattr(locked, name, value)
+        after = snapshot(locked, list(changes))
+        changed = [name for name in changes if before[name] != after[name]]
+        if changed:
+            locked.save(update_fields=[*changed, "updated_at"])
+            audit_record(
+                actor=actor,
+                action="customer.update",
+                instance=locked,
+                before={k: before[k] for k in changed},
+                after={k: after[k] for k in changed},
+            )
+    for name in changes:
+        setattr(customer, name, getattr(locked, name))
+    return customer
+
+
+def contact_add(
+    *,
+    actor,
+    customer: Customer,
+    name: str,
+    email: str = "",
+    phone: str = "",
+    role: str = "",
+    is_primary: bool = False,
+) -> Contact:
+    if not (name or "").strip():
+        raise ServiceError("contact name is required", field="name")
+    with transaction.atomic():
+        Customer.objects.select_for_update().filter(pk=customer.pk).first()
+        if is_primary:
+            Contact.objects.filter(customer=customer, is_primary=True).update(is_primary=False)
+        contact = Contact.objects.create(
+            customer=customer,
+            name=name.strip(),
+            email=(email or "").strip(),
+            phone=(phone or "").strip(),
+            role=(role or "").strip(),
+            is_primary=is_primary,
+        )
+        audit_record(
+            actor=actor,
+            action="contact.add",
+            instance=contact,
+            after=snapshot(contact, ["customer", "name", "email", "phone", "role", "is_primary"]),
+        )
+    return contact
+
+
+def collector_by_username(username: str):
+    return get_user_model().objects.filter(username=username, is_active=True).first()

@@ -1,0 +1,1 @@
+"""The collector's workflow (queue, activities, promises, dunning) — built by later issues."""

@@ -1,0 +1,1 @@
+"""Disputes and deductions: reason codes, routing, resolution (built by the disputes issue)."""

@@ -1,0 +1,49 @@
+import django_filters
+
+from .models import Application, Invoice, Payment
+
+
+class InvoiceFilter(django_filters.FilterSet):
+    customer_ref = django_filters.CharFilter(field_name="customer__external_ref")
+    currency = django_filters.CharFilter(field_name="currency_id")
+    is_open = django_filters.BooleanFilter(method="filter_is_open")
+    due_before = django_filters.DateFilter(field_name="due_date", lookup_expr="lte")
+    due_after = django_filters.DateFilter(field_name="due_date", lookup_expr="gte")
+    issued_before = django_filters.DateFilter(field_name="issue_date", lookup_expr="lte")
+    issued_after = django_filters.DateFilter(field_name="issue_date", lookup_expr="gte")
+
+    class Meta:
+        model = Invoice
+        fields = ["customer", "number", "po_number"]
+
+    def filter_is_open(self, queryset, name, value):
+        return queryset.filter(open_amount__gt=0) if value else queryset.filter(open_amount=0)
+
+
+class PaymentFilter(django_filters.FilterSet):
+    customer_ref = django_filters.CharFilter(field_name="customer__external_ref")
+    currency = django_filters.CharFilter(field_name="currency_id")
+    has_unapplied = django_filters.BooleanFilter(method="filter_has_unapplied")
+    received_before = django_filters.DateFilter(field_name="received_date", lookup_expr="lte")
+    received_after = django_filters.DateFilter(field_name="received_date", lookup_expr="gte")
+
+    class Meta:
+        model = Payment
+        fields = ["customer", "reference"]
+
+    def filter_has_unapplied(self, queryset, name, value):
+        if value:
+            return queryset.filter(unapplied_amount__gt=0)
+        return queryset.filter(unapplied_amount=0)
+
+
+class ApplicationFilter(django_filters.FilterSet):
+    effective_before = django_filters.DateFilter(field_name="effective_date", lookup_expr="lte")
+    effective_after = django_filters.DateFilter(field_name="effective_date", lookup_expr="gte")
+    is_reversal = django_filters.BooleanFilter(
+        field_name="reverses", lookup_expr="isnull", exclude=True
+    )
+
+    class Meta:
+        model = Application
+        fields = ["invoice", "payment", "credit_memo"]

@@ -1,0 +1,209 @@
+"""The receivables ledger.
+
+Rules the database itself holds (DESIGN.md "The ledger"): amounts are positive, an
+invoice's open balance stays within ``0..amount``, a payment's or credit memo's unapplied
+balance within ``0..amount``, an application names exactly one source, a reversal
+undoes exactly one application once and for its full amount. Applications are
+append-only: a trigger refuses UPDATE and DELETE.
+"""
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models
+from django.db.models import F, Q
+
+from accounts.models import Currency, Customer
+
+MONEY = {"max_digits": 18, "decimal_places": 2}
+
+
+def _money_checks(prefix: str, open_field: str) -> list[models.BaseConstraint]:
+    return [
+        models.CheckConstraint(condition=Q(amount__gt=0), name=f"{prefix}_amount_positive"),
+        models.CheckConstraint(
+            condition=Q(**{f"{open_field}__gte": 0}) & Q(**{f"{open_field}__lte": F("amount")}),
+            name=f"{prefix}_{open_field}_within_amount",
+        ),
+    ]
+
+
+class Invoice(models.Model):
+    number = models.CharField(max_length=40, unique=True)
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="invoices")
+    issue_date = models.DateField()
+    due_date = models.DateField()
+    amount = models.DecimalField(**MONEY)
+    currency = models.ForeignKey(Currency, on_delete=models.PROTECT, related_name="+")
+    open_amount = models.DecimalField(**MONEY)
+    po_number = models.CharField(max_length=40, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["due_date", "id"]
+        constraints = [
+            *_money_checks("invoice", "open_amount"),
+            models.CheckConstraint(
+                condition=Q(due_date__gte=F("issue_date")), name="invoice_due_not_before_issue"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["customer", "due_date"]),
+            models.Index(
+                fields=["customer", "due_date"],
+                condition=Q(open_amount__gt=0),
+                name="invoice_open_by_customer",
+            ),
+            models.Index(fields=["issue_date"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def is_open(self) -> bool:
+        return self.open_amount > 0
+
+
+class Payment(models.Model):
+    reference = models.CharField(max_length=60, unique=True)
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="payments")
+    received_date = models.DateField()
+    amount = models.DecimalField(**MONEY)
+    currency = models.ForeignKey(Currency, on_delete=models.PROTECT, related_name="+")
+    unapplied_amount = models.DecimalField(**MONEY)
+    method = models.CharField(max_length=30, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-received_date", "-id"]
+        constraints = _money_checks("payment", "unapplied_amount")
+        indexes = [models.Index(fields=["customer", "received_date"])]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def applied_amount(self):
+        return self.amount - self.unapplied_amount
+
+
+class CreditMemo(models.Model):
+    number = models.CharField(max_length=40, unique=True)
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="credit_memos")
+    issue_date = models.DateField()
+    amount = models.DecimalField(**MONEY)
+    currency = models.ForeignKey(Currency, on_delete=models.PROTECT, related_name="+")
+    unapplied_amount = models.DecimalField(**MONEY)
+    reason = models.CharField(max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-issue_date", "-id"]
+        constraints = _money_checks("credit_memo", "unapplied_amount")
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class Application(models.Model):
+    """Cash or credit applied to an invoice. Positive applies; a negative row reverses one."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="applications")
+    payment = models.ForeignKey(
+        Payment, null=True, blank=True, on_delete=models.PROTECT, related_name="applications"
+    )
+    credit_memo = models.ForeignKey(
+        CreditMemo, null=True, blank=True, on_delete=models.PROTECT, related_name="applications"
+    )
+    amount = models.DecimalField(**MONEY)
+    currency = models.ForeignKey(Currency, on_delete=models.PROTECT, related_name="+")
+    effective_date = models.DateField()
+    reverses = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversed_by"
+    )
+    note = models.CharField(max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(payment__isnull=False) & Q(credit_memo__isnull=True))
+                | (Q(payment__isnull=True) & Q(credit_memo__isnull=False)),
+                name="application_has_one_source",
+            ),
+            models.CheckConstraint(
+                condition=(Q(reverses__isnull=True) & Q(amount__gt=0))
+                | (Q(reverses__isnull=False) & Q(amount__lt=0)),
+                name="application_positive_or_reversal_negative",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["invoice", "effective_date"]),
+            models.Index(fields=["payment"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.amount} {self.currency_id} to {self.invoice_id}"
+
+    @property
+    def is_reversal(self) -> bool:
+        return self.reverses_id is not None
+
+
+class AdjustmentKind(models.TextChoices):
+    WRITE_OFF = "write_off", "Write-off (bad debt)"
+    SMALL_BALANCE = "small_balance", "Small-balance write-off"
+
+
+class Adjustment(models.Model):
+    """Reduces an invoice's open balance without cash: write-offs and small balances."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="adjustments")
+    kind = models.CharField(max_length=20, choices=AdjustmentKind.choices)
+    amount = models.DecimalField(**MONEY)
+    currency = models.ForeignKey(Currency, on_delete=models.PROTECT, related_name="+")
+    effective_date = models.DateField()
+    reason = models.CharField(max_length=200)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="adjustment_amount_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.amount} on {self.invoice_id}"
+
+
+class IdempotencyKey(models.Model):
+    """The first response to an API write, replayed when the same key comes again."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    endpoint = models.CharField(max_length=200)
+    request_fingerprint = models.CharField(max_length=64)
+    response_status = models.PositiveSmallIntegerField()
+    response_body = models.JSONField(encoder=DjangoJSONEncoder)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="one_response_per_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} → {self.response_status}"

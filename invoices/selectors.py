@@ -1,0 +1,98 @@
+"""Permission-scoped reads of the ledger, and the balances derived from it."""
+
+from __future__ import annotations
+
+from django.db import connection
+from django.db.models import Count, Q, QuerySet, Sum
+from django.utils import timezone
+
+from accounts.selectors import scope_to_portfolio
+
+from .models import Adjustment, Application, CreditMemo, Invoice, Payment
+
+
+def invoices_for(user) -> QuerySet[Invoice]:
+    return scope_to_portfolio(
+        Invoice.objects.select_related("customer", "currency"), user, customer_path="customer"
+    )
+
+
+def payments_for(user) -> QuerySet[Payment]:
+    return scope_to_portfolio(
+        Payment.objects.select_related("customer", "currency"), user, customer_path="customer"
+    )
+
+
+def credit_memos_for(user) -> QuerySet[CreditMemo]:
+    return scope_to_portfolio(
+        CreditMemo.objects.select_related("customer", "currency"), user, customer_path="customer"
+    )
+
+
+def applications_for(user) -> QuerySet[Application]:
+    return scope_to_portfolio(
+        Application.objects.select_related("invoice", "payment", "credit_memo", "currency"),
+        user,
+        customer_path="invoice__customer",
+    )
+
+
+def adjustments_for(user) -> QuerySet[Adjustment]:
+    return scope_to_portfolio(
+        Adjustment.objects.select_related("invoice"), user, customer_path="invoice__customer"
+    )
+
+
+LEDGER_DISCREPANCIES_SQL = """
+SELECT 'invoice' AS kind, i.id, i.number AS ref, i.open_amount AS stored,
+       i.amount - COALESCE(a.total, 0) - COALESCE(d.total, 0) AS derived
+FROM invoices_invoice i
+LEFT JOIN (SELECT invoice_id, SUM(amount) AS total FROM invoices_application
+           GROUP BY invoice_id) a ON a.invoice_id = i.id
+LEFT JOIN (SELECT invoice_id, SUM(amount) AS total FROM invoices_adjustment
+           GROUP BY invoice_id) d ON d.invoice_id = i.id
+WHERE i.open_amount <> i.amount - COALESCE(a.total, 0) - COALESCE(d.total, 0)
+UNION ALL
+SELECT 'payment', p.id, p.reference, p.unapplied_amount, p.amount - COALESCE(a.total, 0)
+FROM invoices_payment p
+LEFT JOIN (SELECT payment_id, SUM(amount) AS total FROM invoices_application
+           WHERE payment_id IS NOT NULL GROUP BY payment_id) a ON a.payment_id = p.id
+WHERE p.unapplied_amount <> p.amount - COALESCE(a.total, 0)
+UNION ALL
+SELECT 'credit_memo', c.id, c.number, c.unapplied_amount, c.amount - COALESCE(a.total, 0)
+FROM invoices_creditmemo c
+LEFT JOIN (SELECT credit_memo_id, SUM(amount) AS total FROM invoices_application
+           WHERE credit_memo_id IS NOT NULL GROUP BY credit_memo_id) a
+  ON a.credit_memo_id = c.id
+WHERE c.unapplied_amount <> c.amount - COALESCE(a.total, 0)
+"""
+
+
+def ledger_discrepancies() -> list[dict]:
+    """Stored balances that disagree with the applications behind them (should be none)."""
+    with connection.cursor() as cursor:
+        cursor.execute(LEDGER_DISCREPANCIES_SQL)
+        columns = [c[0] for c in cursor.description]
+        return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+
+
+def customer_ledger_summary(customer) -> dict:
+    """Open, overdue and unapplied totals of one customer, per currency, in one query each."""
+    today = timezone.localdate()
+    invoices = (
+        Invoice.objects.filter(customer=customer, open_amount__gt=0)
+        .values("currency_id")
+        .annotate(
+            open=Sum("open_amount"),
+            overdue=Sum("open_amount", filter=Q(due_date__lt=today)),
+            count=Count("id"),
+        )
+        .order_by("currency_id")
+    )
+    unapplied = (
+        Payment.objects.filter(customer=customer, unapplied_amount__gt=0)
+        .values("currency_id")
+        .annotate(total=Sum("unapplied_amount"))
+        .order_by("currency_id")
+    )
+    return {"open": list(invoices), "unapplied": list(unapplied)}

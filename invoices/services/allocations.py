@@ -1,0 +1,136 @@
+"""Applying a source of money (a payment or a credit memo) to invoices, shared by both."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import F
+
+from accounts.audit import audit_record
+from accounts.errors import ServiceError
+from accounts.money import ZERO, to_positive_money
+
+from ..models import Application, CreditMemo, Invoice, Payment
+
+Source = Payment | CreditMemo
+
+
+@dataclass(frozen=True)
+class Allocation:
+    invoice_id: int
+    amount: Decimal
+
+
+def lock_source(source: Source) -> Source:
+    return type(source).objects.select_for_update().get(pk=source.pk)
+
+
+def lock_invoices(invoice_ids: list[int]) -> dict[int, Invoice]:
+    rows = (
+        Invoice.objects.select_for_update()
+        .filter(pk__in=sorted(set(invoice_ids)))
+        .order_by("pk")
+        .select_related("customer")
+    )
+    return {row.pk: row for row in rows}
+
+
+def source_date(source: Source) -> datetime.date:
+    return source.received_date if isinstance(source, Payment) else source.issue_date
+
+
+def may_settle(source: Source, invoice: Invoice) -> bool:
+    """A customer's money settles its own invoices, or those of accounts it is the parent of."""
+    return invoice.customer_id == source.customer_id or (
+        invoice.customer.parent_id == source.customer_id
+    )
+
+
+def apply_locked(
+    *,
+    actor,
+    source: Source,
+    invoices: dict[int, Invoice],
+    allocations: list[Allocation],
+    effective_date: datetime.date,
+) -> list[Application]:
+    """Write applications for a source and invoices the caller has already locked."""
+    if effective_date < source_date(source):
+        raise ServiceError(
+            f"effective date {effective_date} is before the money arrived ({source_date(source)})",
+            field="effective_date",
+        )
+    seen: set[int] = set()
+    total = ZERO
+    for index, allocation in enumerate(allocations):
+        field = f"allocations[{index}]"
+        invoice = invoices.get(allocation.invoice_id)
+        if invoice is None:
+            raise ServiceError(f"invoice {allocation.invoice_id} does not exist", field=field)
+        if allocation.invoice_id in seen:
+            raise ServiceError(f"invoice {invoice.number} is named twice", field=field)
+        seen.add(allocation.invoice_id)
+        amount = to_positive_money(allocation.amount, field=f"{field}.amount")
+        if not may_settle(source, invoice):
+            raise ServiceError(f"invoice {invoice.number} belongs to another customer", field=field)
+        if invoice.currency_id != source.currency_id:
+            raise ServiceError(
+                f"invoice {invoice.number} is in {invoice.currency_id}, "
+                f"the {source._meta.verbose_name} in {source.currency_id}",
+                field=field,
+                code="currency_mismatch",
+            )
+        if amount > invoice.open_amount:
+            raise ServiceError(
+                f"{amount} exceeds the open balance {invoice.open_amount} "
+                f"of invoice {invoice.number}",
+                field=field,
+                code="over_application",
+            )
+        total += amount
+    if total > source.unapplied_amount:
+        raise ServiceError(
+            f"{total} exceeds the unapplied {source.unapplied_amount} of "
+            f"{source._meta.verbose_name} {source}",
+            field="allocations",
+            code="over_application",
+        )
+
+    source_field = "payment" if isinstance(source, Payment) else "credit_memo"
+    created = []
+    for allocation in allocations:
+        invoice = invoices[allocation.invoice_id]
+        amount = to_positive_money(allocation.amount)
+        application = Application.objects.create(
+            invoice=invoice,
+            amount=amount,
+            currency_id=invoice.currency_id,
+            effective_date=effective_date,
+            created_by=actor if getattr(actor, "is_authenticated", False) else None,
+            **{source_field: source},
+        )
+        before = str(invoice.open_amount)
+        Invoice.objects.filter(pk=invoice.pk).update(open_amount=F("open_amount") - amount)
+        invoice.open_amount -= amount
+        audit_record(
+            actor=actor,
+            action="application.create",
+            instance=application,
+            before={"invoice_open_amount": before},
+            after={
+                "invoice": invoice.number,
+                source_field: str(source),
+                "amount": str(amount),
+                "effective_date": effective_date.isoformat(),
+                "invoice_open_amount": str(invoice.open_amount),
+            },
+        )
+        created.append(application)
+    if total:
+        type(source).objects.filter(pk=source.pk).update(
+            unapplied_amount=F("unapplied_amount") - total
+        )
+        source.unapplied_amount -= total
+    return created

@@ -1,0 +1,1 @@
+"""Aging, KPIs and daily AR snapshots (built by the reporting issue)."""
