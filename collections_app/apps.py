@@ -1,6 +1,22 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+def _ensure_roles_and_reference_data(sender, using="default", **kwargs) -> None:
+    """Keep the role groups and reference rows in step with the code after every migrate."""
+    from django.contrib.auth.models import Group, Permission
+
+    from accounts.models import Currency, PaymentTerms
+    from accounts.reference_data import ensure_reference_data
+    from accounts.roles import sync_role_groups
+
+    ensure_reference_data(Currency, PaymentTerms)
+    sync_role_groups(Group, Permission)
 
 
 class CollectionsAppConfig(AppConfig):
     name = "collections_app"
     verbose_name = "Collections workflow"
+
+    def ready(self) -> None:
+        post_migrate.connect(_ensure_roles_and_reference_data, sender=self)
