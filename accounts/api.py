@@ -5,7 +5,7 @@ from rest_framework import mixins, serializers, viewsets
 
 from . import selectors, services
 from .api_permissions import RolePermissions
-from .filters import CustomerFilter
+from .filters import ContactFilter, CustomerFilter
 from .models import Contact, Currency, Customer
 
 
@@ -15,6 +15,8 @@ class ContactSerializer(serializers.ModelSerializer):
     class Meta:
         model = Contact
         fields = ["id", "customer", "name", "role", "email", "phone", "is_primary"]
+        # One primary per customer is the service's to keep: a new primary takes over.
+        validators = []
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -64,6 +66,13 @@ class CustomerSerializer(serializers.ModelSerializer):
         if request is not None:
             self.fields["parent"].queryset = selectors.customers_for(request.user)
 
+    def validate_external_ref(self, value: str) -> str:
+        if self.instance is not None and value != self.instance.external_ref:
+            raise serializers.ValidationError(
+                "external_ref is the ERP's key for this customer and cannot change"
+            )
+        return value
+
     def to_service_kwargs(self) -> dict:
         data = dict(self.validated_data)
         terms = data.pop("payment_terms", None)
@@ -109,7 +118,7 @@ class ContactViewSet(
 ):
     serializer_class = ContactSerializer
     permission_classes = [RolePermissions]
-    filterset_fields = ["customer", "is_primary"]
+    filterset_class = ContactFilter
     queryset = Contact.objects.none()
 
     def get_queryset(self):

@@ -1,6 +1,6 @@
 import django_filters
 
-from .models import CreditStatus, Customer
+from .models import Contact, CreditStatus, Customer
 
 
 class CustomerFilter(django_filters.FilterSet):
@@ -14,3 +14,12 @@ class CustomerFilter(django_filters.FilterSet):
     class Meta:
         model = Customer
         fields = ["name", "external_ref", "currency", "credit_status", "collector", "parent"]
+
+
+class ContactFilter(django_filters.FilterSet):
+    # A plain id on the scoped queryset: another portfolio's customer reads as unknown.
+    customer = django_filters.NumberFilter(field_name="customer_id")
+
+    class Meta:
+        model = Contact
+        fields = ["customer", "is_primary"]

@@ -1,4 +1,4 @@
-from django.contrib.auth.decorators import login_required
+from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
 from django.shortcuts import render
 
@@ -9,6 +9,7 @@ from .filters import CustomerFilter
 
 
 @login_required
+@permission_required("accounts.view_customer", raise_exception=True)
 def customer_list(request):
     filterset = CustomerFilter(request.GET, queryset=selectors.customers_for(request.user))
     page = Paginator(filterset.qs, 50).get_page(request.GET.get("page"))
@@ -20,6 +21,7 @@ def customer_list(request):
 
 
 @login_required
+@permission_required("accounts.view_customer", raise_exception=True)
 def customer_detail(request, pk: int):
     customer = selectors.customer_for(request.user, pk)
     return render(

@@ -10,11 +10,18 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from accounts.api_permissions import RolePermissions, requires
+from accounts.errors import ServiceError
 from accounts.models import Currency
 from accounts.selectors import customers_for
 
 from . import selectors, services
-from .filters import ApplicationFilter, InvoiceFilter, PaymentFilter
+from .filters import (
+    AdjustmentFilter,
+    ApplicationFilter,
+    CreditMemoFilter,
+    InvoiceFilter,
+    PaymentFilter,
+)
 from .idempotency import HEADER, idempotent
 from .models import Adjustment, AdjustmentKind, Application, CreditMemo, Invoice, Payment
 
@@ -90,10 +97,11 @@ def _allocations(user, rows) -> list[services.Allocation]:
         .values_list("pk", flat=True)
     )
     out = []
-    for row in rows:
+    for index, row in enumerate(rows):
         if row["invoice"] not in visible:
-            raise serializers.ValidationError(
-                {"allocations": f"invoice {row['invoice']} not found"}
+            # The service's own words for a missing invoice, so out of reach reads the same.
+            raise ServiceError(
+                f"invoice {row['invoice']} does not exist", field=f"allocations[{index}]"
             )
         out.append(services.Allocation(invoice_id=row["invoice"], amount=row["amount"]))
     return out
@@ -148,7 +156,8 @@ class CreditMemoSerializer(serializers.ModelSerializer):
             "created_at",
         ]
         read_only_fields = ["unapplied_amount", "created_at"]
-        extra_kwargs = {"number": {"validators": []}}
+        # The service needs a reason; without one the request is a 400, not a TypeError.
+        extra_kwargs = {"number": {"validators": []}, "reason": {"required": True}}
 
 
 class ApplicationSerializer(serializers.ModelSerializer):
@@ -291,7 +300,7 @@ class PaymentViewSet(_LedgerViewSet):
 class CreditMemoViewSet(_LedgerViewSet):
     serializer_class = CreditMemoSerializer
     queryset = CreditMemo.objects.none()
-    filterset_fields = ["customer", "number"]
+    filterset_class = CreditMemoFilter
 
     def get_queryset(self):
         return selectors.credit_memos_for(self.request.user)
@@ -361,7 +370,7 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
 class AdjustmentViewSet(_LedgerViewSet):
     serializer_class = AdjustmentSerializer
     queryset = Adjustment.objects.none()
-    filterset_fields = ["invoice", "kind"]
+    filterset_class = AdjustmentFilter
 
     def get_queryset(self):
         return selectors.adjustments_for(self.request.user)

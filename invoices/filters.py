@@ -1,9 +1,18 @@
 import django_filters
 
-from .models import Application, Invoice, Payment
+from .models import Adjustment, Application, CreditMemo, Invoice, Payment
+
+# Records are filtered by plain id on a queryset already scoped to the user, so another
+# portfolio's id answers like an unknown one (a model choice would say "not a valid choice"
+# only for ids that do not exist, and so tell which ones do).
+
+
+def _id_filter(field_name: str) -> django_filters.NumberFilter:
+    return django_filters.NumberFilter(field_name=field_name)
 
 
 class InvoiceFilter(django_filters.FilterSet):
+    customer = _id_filter("customer_id")
     customer_ref = django_filters.CharFilter(field_name="customer__external_ref")
     currency = django_filters.CharFilter(field_name="currency_id")
     is_open = django_filters.BooleanFilter(method="filter_is_open")
@@ -21,6 +30,7 @@ class InvoiceFilter(django_filters.FilterSet):
 
 
 class PaymentFilter(django_filters.FilterSet):
+    customer = _id_filter("customer_id")
     customer_ref = django_filters.CharFilter(field_name="customer__external_ref")
     currency = django_filters.CharFilter(field_name="currency_id")
     has_unapplied = django_filters.BooleanFilter(method="filter_has_unapplied")
@@ -38,6 +48,9 @@ class PaymentFilter(django_filters.FilterSet):
 
 
 class ApplicationFilter(django_filters.FilterSet):
+    invoice = _id_filter("invoice_id")
+    payment = _id_filter("payment_id")
+    credit_memo = _id_filter("credit_memo_id")
     effective_before = django_filters.DateFilter(field_name="effective_date", lookup_expr="lte")
     effective_after = django_filters.DateFilter(field_name="effective_date", lookup_expr="gte")
     is_reversal = django_filters.BooleanFilter(
@@ -47,3 +60,19 @@ class ApplicationFilter(django_filters.FilterSet):
     class Meta:
         model = Application
         fields = ["invoice", "payment", "credit_memo"]
+
+
+class CreditMemoFilter(django_filters.FilterSet):
+    customer = _id_filter("customer_id")
+
+    class Meta:
+        model = CreditMemo
+        fields = ["customer", "number"]
+
+
+class AdjustmentFilter(django_filters.FilterSet):
+    invoice = _id_filter("invoice_id")
+
+    class Meta:
+        model = Adjustment
+        fields = ["invoice", "kind"]

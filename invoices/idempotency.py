@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from functools import wraps
 
 from django.core.files.uploadedfile import UploadedFile
@@ -27,7 +28,13 @@ def request_fingerprint(request) -> str:
     digest = hashlib.sha256()
     digest.update(f"{request.method} {request.path}\n".encode())
     data = request.data
-    items = data.lists() if hasattr(data, "lists") else sorted(dict(data).items())
+    if hasattr(data, "lists"):
+        items = data.lists()
+    elif isinstance(data, Mapping):
+        items = sorted(data.items())
+    else:
+        # A JSON array or scalar: the serializer refuses it; the fingerprint must not crash.
+        items = [("", data)]
     canonical = {}
     for name, value in items:
         values = value if isinstance(value, list) else [value]
