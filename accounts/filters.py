@@ -7,7 +7,9 @@ class CustomerFilter(django_filters.FilterSet):
     name = django_filters.CharFilter(lookup_expr="icontains")
     external_ref = django_filters.CharFilter()
     currency = django_filters.CharFilter(field_name="currency_id")
-    credit_status = django_filters.ChoiceFilter(choices=CreditStatus.choices)
+    credit_status = django_filters.ChoiceFilter(
+        choices=CreditStatus.choices, empty_label="Any credit status"
+    )
     collector = django_filters.CharFilter(field_name="assigned_collector__username")
     parent = django_filters.NumberFilter(field_name="parent_id")
 

@@ -1,7 +1,20 @@
-from django.contrib.auth.decorators import login_required
+"""Pages of the site. Customer pages live here, not in ``accounts``, because they show the
+ledger too, and ``accounts`` must not import ``invoices``."""
+
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.paginator import Paginator
 from django.db import connection
 from django.http import JsonResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
+
+from accounts.filters import CustomerFilter
+from accounts.selectors import customer_for, customers_for
+from invoices.selectors import (
+    customer_ledger_summary,
+    customers_with_balances,
+    invoices_for,
+    payments_for,
+)
 
 
 @login_required
@@ -14,3 +27,40 @@ def healthz(request):
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"status": "ok"})
+
+
+@login_required
+@permission_required("accounts.view_customer", raise_exception=True)
+def customer_list(request):
+    filterset = CustomerFilter(request.GET, queryset=customers_for(request.user))
+    page = Paginator(customers_with_balances(filterset.qs), 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "collections_app/customer_list.html",
+        {"filterset": filterset, "page": page, "query": _query_without_page(request)},
+    )
+
+
+@login_required
+@permission_required("accounts.view_customer", raise_exception=True)
+def customer_detail(request, pk: int):
+    customer = customer_for(request.user, pk)
+    return render(
+        request,
+        "collections_app/customer_detail.html",
+        {
+            "customer": customer,
+            "summary": customer_ledger_summary(customer),
+            "contacts": customer.contacts.all(),
+            "open_invoices": invoices_for(request.user)
+            .filter(customer=customer, open_amount__gt=0)
+            .order_by("due_date", "id")[:200],
+            "payments": payments_for(request.user).filter(customer=customer)[:50],
+        },
+    )
+
+
+def _query_without_page(request) -> str:
+    params = request.GET.copy()
+    params.pop("page", None)
+    return params.urlencode()

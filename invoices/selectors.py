@@ -2,8 +2,20 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.db import connection
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import (
+    Count,
+    DecimalField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.selectors import scope_to_portfolio
@@ -43,6 +55,8 @@ def adjustments_for(user) -> QuerySet[Adjustment]:
     )
 
 
+# ROUND(.., 2): on SQLite decimals are stored and summed as floats, so an exact ledger can
+# differ from its derivation by 1e-12; on PostgreSQL numeric(18,2) it changes nothing.
 LEDGER_DISCREPANCIES_SQL = """
 SELECT 'invoice' AS kind, i.id, i.number AS ref, i.open_amount AS stored,
        i.amount - COALESCE(a.total, 0) - COALESCE(d.total, 0) AS derived
@@ -51,20 +65,20 @@ LEFT JOIN (SELECT invoice_id, SUM(amount) AS total FROM invoices_application
            GROUP BY invoice_id) a ON a.invoice_id = i.id
 LEFT JOIN (SELECT invoice_id, SUM(amount) AS total FROM invoices_adjustment
            GROUP BY invoice_id) d ON d.invoice_id = i.id
-WHERE i.open_amount <> i.amount - COALESCE(a.total, 0) - COALESCE(d.total, 0)
+WHERE ROUND(i.open_amount, 2) <> ROUND(i.amount - COALESCE(a.total, 0) - COALESCE(d.total, 0), 2)
 UNION ALL
 SELECT 'payment', p.id, p.reference, p.unapplied_amount, p.amount - COALESCE(a.total, 0)
 FROM invoices_payment p
 LEFT JOIN (SELECT payment_id, SUM(amount) AS total FROM invoices_application
            WHERE payment_id IS NOT NULL GROUP BY payment_id) a ON a.payment_id = p.id
-WHERE p.unapplied_amount <> p.amount - COALESCE(a.total, 0)
+WHERE ROUND(p.unapplied_amount, 2) <> ROUND(p.amount - COALESCE(a.total, 0), 2)
 UNION ALL
 SELECT 'credit_memo', c.id, c.number, c.unapplied_amount, c.amount - COALESCE(a.total, 0)
 FROM invoices_creditmemo c
 LEFT JOIN (SELECT credit_memo_id, SUM(amount) AS total FROM invoices_application
            WHERE credit_memo_id IS NOT NULL GROUP BY credit_memo_id) a
   ON a.credit_memo_id = c.id
-WHERE c.unapplied_amount <> c.amount - COALESCE(a.total, 0)
+WHERE ROUND(c.unapplied_amount, 2) <> ROUND(c.amount - COALESCE(a.total, 0), 2)
 """
 
 
@@ -74,6 +88,30 @@ def ledger_discrepancies() -> list[dict]:
         cursor.execute(LEDGER_DISCREPANCIES_SQL)
         columns = [c[0] for c in cursor.description]
         return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+
+
+def customers_with_balances(customers: QuerySet) -> QuerySet:
+    """Annotate open and overdue totals in each customer's own currency, for list pages."""
+    today = timezone.localdate()
+    open_items = Invoice.objects.filter(
+        customer=OuterRef("pk"), currency=OuterRef("currency"), open_amount__gt=0
+    )
+
+    def total(items):
+        return Coalesce(
+            Subquery(
+                items.order_by()
+                .values("customer")
+                .annotate(total=Sum("open_amount"))
+                .values("total")
+            ),
+            Value(Decimal("0.00")),
+            output_field=DecimalField(max_digits=18, decimal_places=2),
+        )
+
+    return customers.annotate(
+        open_total=total(open_items), overdue_total=total(open_items.filter(due_date__lt=today))
+    )
 
 
 def customer_ledger_summary(customer) -> dict:
