@@ -10,6 +10,7 @@ from invoices.api import (
     InvoiceViewSet,
     PaymentViewSet,
 )
+from invoices.api_imports import import_urlpatterns
 
 router = DefaultRouter()
 router.register("customers", CustomerViewSet, basename="customer")
@@ -20,4 +21,4 @@ router.register("credit-memos", CreditMemoViewSet, basename="creditmemo")
 router.register("applications", ApplicationViewSet, basename="application")
 router.register("adjustments", AdjustmentViewSet, basename="adjustment")
 
-urlpatterns = router.urls
+urlpatterns = router.urls + import_urlpatterns
