@@ -109,8 +109,8 @@ def customer_update(*, actor, customer: Customer, **changes: Any) -> Customer:
     changes = _clean(changes)
     with transaction.atomic():
         locked = Customer.objects.select_for_update().get(pk=customer.pk)
-        if changes.get("parent") is not None and changes["parent"].pk == locked.pk:
-            raise ServiceError("a customer cannot be its own parent", field="parent")
+        if changes.get("parent") is not None:
+            _refuse_parent_loop(locked, changes["parent"])
         before = snapshot(locked, list(changes))
         for name, value in changes.items():
             setattr(locked, name, value)
@@ -128,6 +128,23 @@ def customer_update(*, actor, customer: Customer, **changes: Any) -> Customer:
     for name in changes:
         setattr(customer, name, getattr(locked, name))
     return customer
+
+
+def _refuse_parent_loop(customer: Customer, parent: Customer) -> None:
+    """Walk up from the new parent; meeting the customer again would make a loop."""
+    seen: set[int] = set()
+    current: Customer | None = parent
+    while current is not None and current.pk not in seen:
+        if current.pk == customer.pk:
+            raise ServiceError(
+                f"{parent.external_ref} is {customer.external_ref} itself or one of its "
+                "child accounts, so it cannot be its parent",
+                field="parent",
+            )
+        seen.add(current.pk)
+        current = (
+            Customer.objects.filter(pk=current.parent_id).first() if current.parent_id else None
+        )
 
 
 def contact_add(
