@@ -1,7 +1,7 @@
 """Settings, all from the environment.
 
-With nothing set, Dunwell runs as a quickstart: a SQLite file and a filesystem Celery
-broker under ``var/``, so ``make run`` needs no service. Production sets DATABASE_URL,
+With nothing set, Dunwell runs as a quickstart: an embedded PostgreSQL and a filesystem
+Celery broker under ``var/``, so ``make run`` needs no service. Production sets DATABASE_URL,
 CELERY_BROKER_URL, SECRET_KEY, DEBUG=0 and ALLOWED_HOSTS.
 """
 
@@ -77,14 +77,13 @@ TEMPLATES = [
     },
 ]
 
-DATABASES = {
-    "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'dunwell.sqlite3'}"),
-}
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # The quickstart's web, worker and beat share one file: wait for locks, don't fail.
-    DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"timeout": 20, "transaction_mode": "IMMEDIATE"}
-    )
+if env.str("DATABASE_URL", default=""):
+    DATABASES = {"default": env.db("DATABASE_URL")}
+else:
+    # Quickstart: an embedded PostgreSQL under var/pgdata (see embedded_postgres.py).
+    from .embedded_postgres import quickstart_database
+
+    DATABASES = {"default": quickstart_database(VAR_DIR / "pgdata")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -119,7 +118,11 @@ REPORTING_CURRENCY = env.str("REPORTING_CURRENCY", default="USD")
 
 STATIC_URL = "static/"
 STATIC_ROOT = env.path("STATIC_ROOT", default=VAR_DIR / "staticfiles")
-STATICFILES_DIRS = [BASE_DIR / "static"]
+STATICFILES_DIRS = [
+    BASE_DIR / "static",
+    # Chart.js from the npm registry (package.json, `make install`), never committed.
+    ("vendor/chart.js", BASE_DIR / "node_modules" / "chart.js" / "dist"),
+]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -156,6 +159,7 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "data_folder_in": str(_queue_dir),
         "data_folder_out": str(_queue_dir),
         "processed_folder": str(VAR_DIR / "celery" / "processed"),
+        "control_folder": str(VAR_DIR / "celery" / "control"),
         "store_processed": False,
     }
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=None)
@@ -170,7 +174,23 @@ CELERY_BEAT_SCHEDULE = {
         "task": "invoices.tasks.ledger_check",
         "schedule": crontab(hour=2, minute=15),
     },
+    "promise-sweep-nightly": {
+        "task": "collections_app.tasks.promise_sweep",
+        "schedule": crontab(hour=0, minute=30),
+    },
+    "queue-refresh-nightly": {
+        "task": "collections_app.tasks.queue_refresh_all",
+        "schedule": crontab(hour=0, minute=45),
+    },
+    "ar-snapshot-daily": {
+        "task": "reporting.tasks.ar_snapshot_daily",
+        "schedule": crontab(hour=0, minute=10),
+    },
 }
+
+# The collector's workflow (docs/priority-score.md).
+PROMISE_GRACE_DAYS = env.int("PROMISE_GRACE_DAYS", default=3)
+COLLECTOR_DAILY_CALL_TARGET = env.int("COLLECTOR_DAILY_CALL_TARGET", default=40)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

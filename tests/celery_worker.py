@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import connection
 
 ROOT = Path(__file__).resolve().parent.parent
+LOG_DIR = ROOT / "tests" / "artifacts"
 
 
 def _test_database_url() -> str:
@@ -34,6 +35,9 @@ def running_worker(*, concurrency: int = 1, queues: str = "celery"):
         "CELERY_RESULT_BACKEND": settings.CELERY_RESULT_BACKEND or "",
         "DJANGO_SETTINGS_MODULE": "collections_app.settings_test",
     }
+    # A file, not a pipe: an unread pipe fills up and stalls a chatty worker.
+    LOG_DIR.mkdir(parents=True, exist_ok=True)
+    log = (LOG_DIR / f"celery-worker-{os.getpid()}-{time.monotonic_ns()}.log").open("wb")
     process = subprocess.Popen(
         [
             sys.executable,
@@ -51,7 +55,7 @@ def running_worker(*, concurrency: int = 1, queues: str = "celery"):
         ],
         cwd=ROOT,
         env=env,
-        stdout=subprocess.PIPE,
+        stdout=log,
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
@@ -67,3 +71,4 @@ def running_worker(*, concurrency: int = 1, queues: str = "celery"):
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(process.pid, signal.SIGKILL)
             process.wait(timeout=10)
+        log.close()

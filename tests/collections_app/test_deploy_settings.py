@@ -62,11 +62,13 @@ def test_settings_are_read_from_the_environment():
     )
 
 
-def test_without_a_database_url_the_quickstart_uses_sqlite_and_a_filesystem_broker():
+def test_without_a_database_url_the_quickstart_uses_embedded_postgres_and_a_filesystem_broker():
     code = (
-        "from django.conf import settings as s; "
-        "print(s.DATABASES['default']['ENGINE'], s.CELERY_BROKER_URL)"
+        "from django.conf import settings as s; from django.db import connection as c; "
+        "c.ensure_connection(); "
+        "print(c.vendor, s.DATABASES['default']['HOST'].endswith('var/pgdata'), "
+        "s.CELERY_BROKER_URL)"
     )
     result = _manage("shell", "-c", code, env={})
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip().splitlines()[-1] == "django.db.backends.sqlite3 filesystem://"
+    assert result.stdout.strip().splitlines()[-1] == "postgresql True filesystem://"
