@@ -5,7 +5,6 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
 from accounts.audit import audit_record
@@ -57,7 +56,9 @@ def invoice_adjust(
             reason=reason.strip()[:200],
             created_by=actor if getattr(actor, "is_authenticated", False) else None,
         )
-        Invoice.objects.filter(pk=locked.pk).update(open_amount=F("open_amount") - amount)
+        # The row is locked: write the exact Decimal. F() arithmetic runs in floats on SQLite
+        # and can leave -1e-14, which the open >= 0 CHECK refuses.
+        Invoice.objects.filter(pk=locked.pk).update(open_amount=locked.open_amount - amount)
         audit_record(
             actor=actor,
             action="invoice.adjust",

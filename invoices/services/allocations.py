@@ -12,6 +12,7 @@ from accounts.audit import audit_record
 from accounts.errors import ServiceError
 from accounts.money import ZERO, to_positive_money
 
+from ..hooks import run_cash_applied
 from ..models import Application, CreditMemo, Invoice, Payment
 
 Source = Payment | CreditMemo
@@ -28,8 +29,10 @@ def lock_source(source: Source) -> Source:
 
 
 def lock_invoices(invoice_ids: list[int]) -> dict[int, Invoice]:
+    # of=("self",): lock the invoices only. Without it PostgreSQL also locks the joined
+    # customer row, outside the source-then-invoice-id order, and crossing postings deadlock.
     rows = (
-        Invoice.objects.select_for_update()
+        Invoice.objects.select_for_update(of=("self",))
         .filter(pk__in=sorted(set(invoice_ids)))
         .order_by("pk")
         .select_related("customer")
@@ -133,4 +136,5 @@ def apply_locked(
             unapplied_amount=F("unapplied_amount") - total
         )
         source.unapplied_amount -= total
+    run_cash_applied(invoices[a.invoice_id].customer_id for a in allocations)
     return created

@@ -9,6 +9,7 @@ from django.utils import timezone
 from accounts.audit import audit_record
 from accounts.errors import ServiceError
 
+from ..hooks import run_cash_applied
 from ..models import Application, CreditMemo, Invoice, Payment
 from .allocations import lock_invoices
 
@@ -73,4 +74,5 @@ def application_reverse(
                 "note": note,
             },
         )
+        run_cash_applied([invoice.customer_id])
     return reversal
