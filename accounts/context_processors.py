@@ -9,9 +9,16 @@ def navigation(request):
     user = getattr(request, "user", None)
     if not (user and user.is_authenticated):
         return {"nav_items": []}
-    items = [("Customers", reverse("customer_list"))]
+    items = []
+    if user.has_perm("accounts.view_customer"):
+        items.append(("Queue", reverse("queue")))
+    items.append(("Customers", reverse("customer_list")))
+    if user.has_perm("accounts.view_all_portfolios"):
+        items.append(("Team", reverse("team")))
+        items.append(("Dashboard", reverse("dashboard")))
     if user.has_perm("invoices.view_invoice"):
         items.append(("Invoices", reverse("invoice_list")))
+        items.append(("Aging", reverse("aging")))
     if user.has_perm("invoices.view_payment"):
         items.append(("Payments", reverse("payment_list")))
     items.append(("API", reverse("api_docs")))

@@ -20,3 +20,10 @@ class CollectionsAppConfig(AppConfig):
 
     def ready(self) -> None:
         post_migrate.connect(_ensure_roles_and_reference_data, sender=self)
+
+        from invoices import hooks
+
+        from .services.promises import on_cash_applied
+
+        if on_cash_applied not in hooks.cash_applied_hooks:
+            hooks.cash_applied_hooks.append(on_cash_applied)

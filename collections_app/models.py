@@ -1,1 +1,270 @@
-"""The collector's workflow (queue, activities, promises, dunning) — built by later issues."""
+"""The collector's workflow: activities, promises to pay, follow-ups, escalations, and the
+stored queue state (priority score) of each customer.
+
+Statuses move only through the transition tables below, by the services in
+``collections_app/services``.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from accounts.models import Contact, Currency, Customer
+from invoices.models import Invoice
+
+MONEY = {"max_digits": 18, "decimal_places": 2}
+
+
+class ActivityKind(models.TextChoices):
+    CALL = "call", "Call"
+    EMAIL = "email", "E-mail"
+    LETTER = "letter", "Letter"
+    NOTE = "note", "Note"
+    PROMISE = "promise", "Promise to pay"
+    DISPUTE = "dispute", "Dispute"
+    ESCALATION = "escalation", "Escalation"
+    FOLLOW_UP = "follow_up", "Follow-up"
+    PAYMENT = "payment", "Payment"
+    SYSTEM = "system", "System event"
+
+
+CONTACT_KINDS = (ActivityKind.CALL, ActivityKind.EMAIL, ActivityKind.LETTER)
+
+
+class CallOutcome(models.TextChoices):
+    NO_ANSWER = "no_answer", "No answer"
+    LEFT_VOICEMAIL = "left_voicemail", "Left voicemail"
+    SPOKE_TO_AP = "spoke_to_ap", "Spoke to AP"
+    PROMISED = "promised", "Promised to pay"
+    DISPUTED = "disputed", "Disputed"
+    REFUSED = "refused", "Refused to pay"
+    WRONG_NUMBER = "wrong_number", "Wrong number"
+
+
+class Activity(models.Model):
+    """One line of an account's timeline; append-only."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="activities")
+    kind = models.CharField(max_length=20, choices=ActivityKind.choices)
+    outcome = models.CharField(max_length=20, choices=CallOutcome.choices, blank=True)
+    contact = models.ForeignKey(
+        Contact, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    summary = models.CharField(max_length=300)
+    note = models.TextField(blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    occurred_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name_plural = "activities"
+        ordering = ["-occurred_at", "-id"]
+        indexes = [
+            models.Index(fields=["customer", "-occurred_at", "-id"], name="activity_timeline"),
+            models.Index(fields=["actor", "kind", "occurred_at"], name="activity_by_actor"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind="call") | Q(outcome=""), name="activity_outcome_only_on_calls"
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="call") | ~Q(outcome=""), name="activity_call_has_outcome"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.summary}"
+
+
+class PromiseStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    KEPT = "kept", "Kept"
+    PARTIALLY_KEPT = "partially_kept", "Partially kept"
+    BROKEN = "broken", "Broken"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+# Evaluated states may move again: cash can be reversed, or applied late with an earlier
+# effective date (a bank file imported a day late). Cancelled is final.
+PROMISE_TRANSITIONS: dict[str, set[str]] = {
+    PromiseStatus.OPEN: {
+        PromiseStatus.KEPT,
+        PromiseStatus.PARTIALLY_KEPT,
+        PromiseStatus.BROKEN,
+        PromiseStatus.CANCELLED,
+    },
+    PromiseStatus.KEPT: {PromiseStatus.OPEN, PromiseStatus.PARTIALLY_KEPT, PromiseStatus.BROKEN},
+    PromiseStatus.PARTIALLY_KEPT: {PromiseStatus.KEPT, PromiseStatus.BROKEN},
+    PromiseStatus.BROKEN: {PromiseStatus.KEPT, PromiseStatus.PARTIALLY_KEPT},
+    PromiseStatus.CANCELLED: set(),
+}
+
+
+class Promise(models.Model):
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="promises")
+    amount = models.DecimalField(**MONEY)
+    currency = models.ForeignKey(Currency, on_delete=models.PROTECT, related_name="+")
+    promised_date = models.DateField()
+    invoices = models.ManyToManyField(Invoice, blank=True, related_name="promises")
+    status = models.CharField(
+        max_length=20, choices=PromiseStatus.choices, default=PromiseStatus.OPEN
+    )
+    collected_amount = models.DecimalField(**MONEY, default=0)
+    contact = models.ForeignKey(
+        Contact, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    note = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    evaluated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-promised_date", "-id"]
+        indexes = [
+            models.Index(fields=["customer", "status", "promised_date"]),
+            models.Index(fields=["status", "promised_date"]),
+            models.Index(fields=["created_by", "created_at"]),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="promise_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(collected_amount__gte=0), name="promise_collected_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.amount} {self.currency_id} by {self.promised_date}"
+
+
+class FollowUpStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    DONE = "done", "Done"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+FOLLOW_UP_TRANSITIONS: dict[str, set[str]] = {
+    FollowUpStatus.OPEN: {FollowUpStatus.DONE, FollowUpStatus.CANCELLED},
+    FollowUpStatus.DONE: set(),
+    FollowUpStatus.CANCELLED: set(),
+}
+
+
+class FollowUp(models.Model):
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="follow_ups")
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="follow_ups"
+    )
+    due_date = models.DateField()
+    note = models.CharField(max_length=300, blank=True)
+    status = models.CharField(
+        max_length=10, choices=FollowUpStatus.choices, default=FollowUpStatus.OPEN
+    )
+    promise = models.OneToOneField(
+        Promise, null=True, blank=True, on_delete=models.PROTECT, related_name="broken_follow_up"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["due_date", "id"]
+        indexes = [
+            models.Index(fields=["customer", "status", "due_date"]),
+            models.Index(fields=["assigned_to", "status", "due_date"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"follow up {self.customer_id} on {self.due_date}"
+
+
+class EscalationStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    RESOLVED = "resolved", "Resolved"
+
+
+ESCALATION_TRANSITIONS: dict[str, set[str]] = {
+    EscalationStatus.OPEN: {EscalationStatus.RESOLVED},
+    EscalationStatus.RESOLVED: set(),
+}
+
+
+class Escalation(models.Model):
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="escalations")
+    reason = models.TextField()
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    status = models.CharField(
+        max_length=10, choices=EscalationStatus.choices, default=EscalationStatus.OPEN
+    )
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    raised_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-raised_at", "-id"]
+        indexes = [models.Index(fields=["status", "raised_at"])]
+
+    def __str__(self) -> str:
+        return f"escalation of {self.customer_id}"
+
+
+class AgingBucket(models.TextChoices):
+    CURRENT = "current", "Current"
+    D1_30 = "1-30", "1-30 days"
+    D31_60 = "31-60", "31-60 days"
+    D61_90 = "61-90", "61-90 days"
+    D91_PLUS = "91+", "Over 90 days"
+
+
+class QueueState(models.Model):
+    """A customer's stored priority score and the facts behind it (docs/priority-score.md).
+
+    Amounts are in ``settings.REPORTING_CURRENCY``. Written only by
+    ``services.queue.queue_state_refresh`` (one SQL statement for one or all customers).
+    """
+
+    customer = models.OneToOneField(
+        Customer, primary_key=True, on_delete=models.CASCADE, related_name="queue_state"
+    )
+    score = models.DecimalField(max_digits=10, decimal_places=2, default=0)
+    in_queue = models.BooleanField(default=False)
+    currency = models.ForeignKey(Currency, on_delete=models.PROTECT, related_name="+")
+    open_amount = models.DecimalField(**MONEY, default=0)
+    overdue_amount = models.DecimalField(**MONEY, default=0)
+    over_60_amount = models.DecimalField(**MONEY, default=0)
+    disputed_amount = models.DecimalField(**MONEY, default=0)
+    oldest_days_past_due = models.IntegerField(default=0)
+    oldest_bucket = models.CharField(
+        max_length=10, choices=AgingBucket.choices, default=AgingBucket.CURRENT
+    )
+    credit_use_pct = models.IntegerField(null=True, blank=True)
+    broken_promise_amount = models.DecimalField(**MONEY, null=True, blank=True)
+    broken_promise_date = models.DateField(null=True, blank=True)
+    promise_due_today_amount = models.DecimalField(**MONEY, null=True, blank=True)
+    next_promise_date = models.DateField(null=True, blank=True)
+    follow_up_due_date = models.DateField(null=True, blank=True)
+    next_follow_up_date = models.DateField(null=True, blank=True)
+    last_contact_at = models.DateTimeField(null=True, blank=True)
+    do_not_contact = models.BooleanField(default=False)
+    refreshed_at = models.DateTimeField()
+
+    class Meta:
+        permissions = [("reassign_customers", "Reassign accounts between collectors")]
+        indexes = [
+            models.Index(
+                fields=["-score", "customer"], condition=Q(in_queue=True), name="queue_by_score"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id}: {self.score}"

@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from . import views
+from . import queue_views, team_views, views, workspace_views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -15,8 +15,25 @@ urlpatterns = [
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("customers/", views.customer_list, name="customer_list"),
-    path("customers/<int:pk>/", views.customer_detail, name="customer_detail"),
+    path("customers/<int:pk>/", workspace_views.workspace, name="customer_detail"),
+    path("customers/<int:pk>/timeline/", workspace_views.timeline_page, name="workspace_timeline"),
+    path("customers/<int:pk>/statement.pdf", workspace_views.statement, name="workspace_statement"),
+    path("customers/<int:pk>/calls/", workspace_views.call_log, name="workspace_call"),
+    path("customers/<int:pk>/promises/", workspace_views.promise_record, name="workspace_promise"),
+    path(
+        "customers/<int:pk>/follow-ups/",
+        workspace_views.follow_up_schedule,
+        name="workspace_follow_up",
+    ),
+    path("customers/<int:pk>/emails/", workspace_views.email_send, name="workspace_email"),
+    path("customers/<int:pk>/disputes/", workspace_views.dispute_raise, name="workspace_dispute"),
+    path("customers/<int:pk>/escalations/", workspace_views.escalate, name="workspace_escalate"),
+    path("queue/", queue_views.queue, name="queue"),
+    path("queue/next/", queue_views.queue_next_account, name="queue_next"),
+    path("team/", team_views.team, name="team"),
+    path("team/reassign/", team_views.reassign, name="team_reassign"),
     path("", include("invoices.urls")),
+    path("", include("reporting.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("collections_app.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),

@@ -1,5 +1,6 @@
 """Pages of the site. Customer pages live here, not in ``accounts``, because they show the
-ledger too, and ``accounts`` must not import ``invoices``."""
+ledger too, and ``accounts`` must not import ``invoices``. The customer page itself is the
+collector's workspace (``workspace_views``)."""
 
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
@@ -8,13 +9,8 @@ from django.http import JsonResponse
 from django.shortcuts import redirect, render
 
 from accounts.filters import CustomerFilter
-from accounts.selectors import customer_for, customers_for
-from invoices.selectors import (
-    customer_ledger_summary,
-    customers_with_balances,
-    invoices_for,
-    payments_for,
-)
+from accounts.selectors import customers_for
+from invoices.selectors import customers_with_balances
 
 
 @login_required
@@ -38,25 +34,6 @@ def customer_list(request):
         request,
         "collections_app/customer_list.html",
         {"filterset": filterset, "page": page, "query": _query_without_page(request)},
-    )
-
-
-@login_required
-@permission_required("accounts.view_customer", raise_exception=True)
-def customer_detail(request, pk: int):
-    customer = customer_for(request.user, pk)
-    return render(
-        request,
-        "collections_app/customer_detail.html",
-        {
-            "customer": customer,
-            "summary": customer_ledger_summary(customer),
-            "contacts": customer.contacts.all(),
-            "open_invoices": invoices_for(request.user)
-            .filter(customer=customer, open_amount__gt=0)
-            .order_by("due_date", "id")[:200],
-            "payments": payments_for(request.user).filter(customer=customer)[:50],
-        },
     )
 
 

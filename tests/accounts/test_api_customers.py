@@ -306,7 +306,7 @@ def test_a_customer_cannot_become_its_own_parent(credit_manager):
 
     assert response.status_code == 400
     assert response.json() == {
-        "detail": "a customer cannot be its own parent",
+        "detail": "L1 is L1 itself or one of its child accounts, so it cannot be its parent",
         "code": "invalid",
         "field": "parent",
     }

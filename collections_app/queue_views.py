@@ -1,0 +1,95 @@
+"""The call queue: reads the stored score only (docs/priority-score.md)."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from urllib.parse import urlencode
+
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.selectors import sees_all_portfolios
+
+from .forms import QueueFilterForm
+from .selectors import (
+    QueueFilters,
+    calls_today,
+    collectors,
+    daily_call_target,
+    queue_for,
+    queue_next,
+    reason_lines,
+)
+
+PAGE_SIZE = 50
+
+
+def filters_from(request) -> QueueFilters:
+    form = QueueFilterForm(request.GET)
+    if not form.is_valid():
+        return QueueFilters()
+    data = form.cleaned_data
+    owner = data["owner"] if sees_all_portfolios(request.user) else "mine"
+    return QueueFilters(
+        owner=owner, bucket=data["bucket"], currency=data["currency"], status=data["status"]
+    )
+
+
+def workspace_url(state, filters: QueueFilters) -> str:
+    params = {**filters.as_query(), "from": f"{state.score}:{state.customer_id}"}
+    return f"{reverse('customer_detail', args=[state.customer_id])}?{urlencode(params)}"
+
+
+@login_required
+@permission_required("accounts.view_customer", raise_exception=True)
+def queue(request):
+    filters = filters_from(request)
+    page = Paginator(queue_for(request.user, filters), PAGE_SIZE).get_page(request.GET.get("page"))
+    today = timezone.localdate()
+    rows = [
+        {
+            "state": state,
+            "customer": state.customer,
+            "reasons": reason_lines(state, today=today),
+            "url": workspace_url(state, filters),
+            "position": page.start_index() + index,
+        }
+        for index, state in enumerate(page.object_list)
+    ]
+    team = sees_all_portfolios(request.user)
+    query = urlencode(filters.as_query())
+    return render(
+        request,
+        "collections_app/queue.html",
+        {
+            "page": page,
+            "rows": rows,
+            "form": QueueFilterForm(request.GET or None),
+            "filters": filters,
+            "team": team,
+            "collectors": collectors() if team else [],
+            "calls_today": calls_today(request.user),
+            "call_target": daily_call_target(),
+            "query": query,
+        },
+    )
+
+
+@login_required
+@permission_required("accounts.view_customer", raise_exception=True)
+def queue_next_account(request):
+    """``n`` in the workspace: the next account of the queue the collector came from."""
+    filters = filters_from(request)
+    try:
+        score_text, id_text = request.GET.get("from", "").split(":")
+        score, customer_id = Decimal(score_text), int(id_text)
+    except (ValueError, InvalidOperation):
+        raise Http404("no queue position") from None
+    state = queue_next(request.user, filters, score=score, customer_id=customer_id)
+    if state is None:
+        return redirect(f"{reverse('queue')}?{urlencode(filters.as_query())}")
+    return redirect(workspace_url(state, filters))

@@ -1,0 +1,374 @@
+"""Scoped reads of the collector's workflow: the queue, the workspace, the team figures.
+
+Every read starts from ``accounts.selectors`` (or ``scope_to_portfolio``), so another
+portfolio's account is never listed and is a 404 when named.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db.models import (
+    CharField,
+    Count,
+    DateTimeField,
+    DecimalField,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Cast, Coalesce, Concat
+from django.utils import timezone
+
+from accounts import roles
+from accounts.models import Customer
+from accounts.selectors import customer_for, scope_to_portfolio, sees_all_portfolios
+from disputes.models import Dispute, DisputeStatus
+from invoices.models import Invoice, Payment
+
+from .models import (
+    Activity,
+    ActivityKind,
+    FollowUp,
+    FollowUpStatus,
+    Promise,
+    PromiseStatus,
+    QueueState,
+)
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    owner: str = "mine"  # "mine", "all" (team view), or a collector's id
+    bucket: str = ""
+    currency: str = ""
+    status: str = ""
+
+    def as_query(self) -> dict[str, str]:
+        return {k: v for k, v in vars(self).items() if v and not (k == "owner" and v == "mine")}
+
+
+def queue_for(user, filters: QueueFilters) -> QuerySet[QueueState]:
+    """The ranked queue, from the stored score only (docs/priority-score.md)."""
+    rows = scope_to_portfolio(
+        QueueState.objects.select_related("customer", "customer__assigned_collector"),
+        user,
+        customer_path="customer",
+    ).filter(in_queue=True)
+    if filters.owner == "mine" or not sees_all_portfolios(user):
+        rows = rows.filter(customer__assigned_collector=user)
+    elif filters.owner != "all":
+        rows = rows.filter(customer__assigned_collector_id=int(filters.owner))
+    if filters.bucket:
+        rows = rows.filter(oldest_bucket=filters.bucket)
+    if filters.currency:
+        rows = rows.filter(customer__currency_id=filters.currency)
+    if filters.status:
+        rows = rows.filter(customer__credit_status=filters.status)
+    return rows.order_by("-score", "customer_id")
+
+
+def queue_next(user, filters: QueueFilters, *, score: Decimal, customer_id: int):
+    """The account after (score, id) in the queue as it was ranked when it was opened."""
+    return (
+        queue_for(user, filters)
+        .filter(Q(score__lt=score) | Q(score=score, customer_id__gt=customer_id))
+        .exclude(customer_id=customer_id)
+        .first()
+    )
+
+
+def start_of_today() -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(timezone.localdate(), datetime.time.min))
+
+
+def calls_today(user) -> int:
+    return Activity.objects.filter(
+        actor=user, kind=ActivityKind.CALL, occurred_at__gte=start_of_today()
+    ).count()
+
+
+def daily_call_target() -> int:
+    return int(getattr(settings, "COLLECTOR_DAILY_CALL_TARGET", 40))
+
+
+def reason_lines(state: QueueState | None, *, today: datetime.date | None = None) -> list[str]:
+    """Why an account sits where it does, in the collector's words (no queries)."""
+    if state is None:
+        return []
+    today = today or timezone.localdate()
+    code = state.currency_id
+
+    def amount(value: Decimal) -> str:
+        return f"{value:,.0f} {code}"
+
+    lines = []
+    if state.over_60_amount:
+        lines.append(f"{amount(state.over_60_amount)} over 60 days")
+        if state.overdue_amount > state.over_60_amount:
+            lines.append(f"{amount(state.overdue_amount)} overdue in all")
+    elif state.overdue_amount:
+        lines.append(
+            f"{amount(state.overdue_amount)} overdue, oldest {state.oldest_days_past_due} days"
+        )
+    if state.broken_promise_date:
+        ago = (today - state.broken_promise_date).days
+        lines.append(
+            f"promise of {amount(state.broken_promise_amount)} broken "
+            f"(due {ago} day{'s' if ago != 1 else ''} ago)"
+        )
+    if state.promise_due_today_amount:
+        lines.append(f"promise of {amount(state.promise_due_today_amount)} due today")
+    if state.follow_up_due_date:
+        if state.follow_up_due_date == today:
+            lines.append("follow-up due today")
+        else:
+            lines.append(f"follow-up overdue since {state.follow_up_due_date:%b %d}")
+    if state.next_promise_date and not state.broken_promise_date:
+        lines.append(f"waiting on promise due {state.next_promise_date:%b %d}")
+    if state.disputed_amount:
+        lines.append(f"{amount(state.disputed_amount)} in dispute (not counted)")
+    if state.credit_use_pct is not None and state.credit_use_pct >= 80:
+        lines.append(f"credit limit {state.credit_use_pct}% used")
+    if state.overdue_amount:
+        if state.last_contact_at is None:
+            lines.append("never contacted")
+        else:
+            days = (today - timezone.localtime(state.last_contact_at).date()).days
+            if days >= 7:
+                lines.append(f"no contact for {days} days")
+    if state.do_not_contact:
+        lines.append("do not contact")
+    return lines
+
+
+# --- the workspace ---------------------------------------------------------------------
+
+
+def workspace_customer(user, pk: int) -> Customer:
+    customer = customer_for(user, pk)
+    customer.queue = QueueState.objects.filter(customer=customer).first()
+    return customer
+
+
+def open_items(customer: Customer) -> QuerySet[Invoice]:
+    return (
+        Invoice.objects.filter(customer=customer, open_amount__gt=0)
+        .annotate(
+            promised=Exists(
+                Promise.objects.filter(invoices=OuterRef("pk"), status=PromiseStatus.OPEN)
+            ),
+            disputed=Exists(
+                Dispute.objects.filter(invoices=OuterRef("pk"), status=DisputeStatus.OPEN)
+            ),
+        )
+        .order_by("due_date", "id")
+    )
+
+
+def bucket_of(days_past_due: int) -> str:
+    if days_past_due <= 0:
+        return "current"
+    if days_past_due <= 30:
+        return "1-30"
+    if days_past_due <= 60:
+        return "31-60"
+    if days_past_due <= 90:
+        return "61-90"
+    return "91+"
+
+
+def timeline(customer: Customer) -> QuerySet:
+    """Activities and payments received, newest first, as one paginatable union."""
+    columns = ["at", "kind", "summary", "note", "who", "outcome"]
+    activities = (
+        Activity.objects.filter(customer=customer)
+        .annotate(at=F("occurred_at"), who=Coalesce("actor__username", Value("")))
+        .values_list(*columns)
+    )
+    payments = (
+        Payment.objects.filter(customer=customer)
+        .annotate(
+            at=Cast("received_date", DateTimeField()),
+            kind=Value(ActivityKind.PAYMENT.value, output_field=CharField()),
+            summary=Concat(
+                Value("Payment "),
+                "reference",
+                Value(" received: "),
+                Cast("amount", CharField()),
+                Value(" "),
+                "currency_id",
+                output_field=CharField(),
+            ),
+            note=Value("", output_field=CharField()),
+            who=Value("", output_field=CharField()),
+            outcome=Value("", output_field=CharField()),
+        )
+        .values_list(*columns)
+    )
+    return activities.union(payments, all=True).order_by("-at")
+
+
+def workspace_side(customer: Customer) -> dict:
+    """Open promises, follow-ups and disputes of one account: four queries."""
+    return {
+        "promises": list(
+            Promise.objects.filter(customer=customer, status=PromiseStatus.OPEN).order_by(
+                "promised_date", "id"
+            )[:20]
+        ),
+        "follow_ups": list(
+            FollowUp.objects.filter(customer=customer, status=FollowUpStatus.OPEN)
+            .select_related("assigned_to")
+            .order_by("due_date", "id")[:20]
+        ),
+        "disputed_totals": list(
+            Dispute.objects.filter(customer=customer, status=DisputeStatus.OPEN)
+            .values("currency_id")
+            .annotate(total=Sum("amount"))
+            .order_by("currency_id")
+        ),
+        "disputes": list(
+            Dispute.objects.filter(customer=customer, status=DisputeStatus.OPEN)
+            .order_by("-opened_at")
+            .values("id", "amount", "currency_id", "reason_code", "opened_at")[:20]
+        ),
+    }
+
+
+def people_for_follow_ups() -> QuerySet:
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, groups__name__in=[roles.COLLECTOR, roles.CREDIT_MANAGER])
+        .distinct()
+        .order_by("username")
+    )
+
+
+def collectors() -> QuerySet:
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, groups__name=roles.COLLECTOR)
+        .order_by("username")
+    )
+
+
+# --- the team and the reports -------------------------------------------------------------
+
+
+def month_start(today: datetime.date) -> datetime.date:
+    return today.replace(day=1)
+
+
+def promise_kept_rate(
+    *, since: datetime.date, until: datetime.date, collector_ids: list[int] | None = None
+) -> dict[int, dict]:
+    """Per collector (the promise's author): promises made in the period, and of those due
+    in it and already judged, how many were kept, partially kept or broken."""
+    made = Promise.objects.filter(created_at__date__range=(since, until))
+    due = Promise.objects.filter(
+        promised_date__range=(since, until),
+        status__in=[PromiseStatus.KEPT, PromiseStatus.PARTIALLY_KEPT, PromiseStatus.BROKEN],
+    )
+    if collector_ids is not None:
+        made = made.filter(created_by_id__in=collector_ids)
+        due = due.filter(created_by_id__in=collector_ids)
+    out: dict[int, dict] = {}
+    for row in made.values("created_by_id").annotate(n=Count("id")).order_by():
+        out.setdefault(row["created_by_id"], _empty_rate())["made"] = row["n"]
+    for row in due.values("created_by_id", "status").annotate(n=Count("id")).order_by():
+        out.setdefault(row["created_by_id"], _empty_rate())[row["status"]] = row["n"]
+    for figures in out.values():
+        judged = figures["kept"] + figures["partially_kept"] + figures["broken"]
+        figures["rate"] = (
+            (Decimal(figures["kept"]) / judged * 100).quantize(Decimal("1")) if judged else None
+        )
+    return out
+
+
+def _empty_rate() -> dict:
+    return {"made": 0, "kept": 0, "partially_kept": 0, "broken": 0, "rate": None}
+
+
+def team_rows(user) -> list[dict]:
+    """One row per collector: queue size, overdue in portfolio, calls today, promises."""
+    if not sees_all_portfolios(user):
+        return []
+    today = timezone.localdate()
+    states = QueueState.objects.filter(customer__assigned_collector=OuterRef("pk")).order_by()
+    people = collectors().annotate(
+        queue_size=Coalesce(
+            Subquery(
+                states.filter(in_queue=True)
+                .values("customer__assigned_collector")
+                .annotate(n=Count("pk"))
+                .values("n"),
+                output_field=IntegerField(),
+            ),
+            0,
+        ),
+        accounts=Coalesce(
+            Subquery(
+                Customer.objects.filter(assigned_collector=OuterRef("pk"))
+                .order_by()
+                .values("assigned_collector")
+                .annotate(n=Count("pk"))
+                .values("n"),
+                output_field=IntegerField(),
+            ),
+            0,
+        ),
+        overdue=Coalesce(
+            Subquery(
+                states.values("customer__assigned_collector")
+                .annotate(total=Sum("overdue_amount"))
+                .values("total"),
+                output_field=DecimalField(max_digits=18, decimal_places=2),
+            ),
+            Decimal("0.00"),
+        ),
+        calls=Coalesce(
+            Subquery(
+                Activity.objects.filter(
+                    actor=OuterRef("pk"), kind=ActivityKind.CALL, occurred_at__gte=start_of_today()
+                )
+                .order_by()
+                .values("actor")
+                .annotate(n=Count("pk"))
+                .values("n"),
+                output_field=IntegerField(),
+            ),
+            0,
+        ),
+    )
+    people = list(people)
+    rates = promise_kept_rate(
+        since=month_start(today), until=today, collector_ids=[p.pk for p in people]
+    )
+    target = daily_call_target()
+    return [
+        {"user": p, "target": target, "promises": rates.get(p.pk, _empty_rate())} for p in people
+    ]
+
+
+def reassignable_accounts(user, *, collector_id: int | None) -> QuerySet:
+    rows = scope_to_portfolio(
+        Customer.objects.select_related("assigned_collector", "queue_state"),
+        user,
+        customer_path="",
+    )
+    if collector_id:
+        rows = rows.filter(assigned_collector_id=collector_id)
+    else:
+        rows = rows.filter(assigned_collector__isnull=True)
+    return rows.order_by(F("queue_state__score").desc(nulls_last=True), "id")

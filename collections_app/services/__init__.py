@@ -1,0 +1,28 @@
+"""Every write of the collector's workflow (DESIGN.md "services")."""
+
+from .activities import call_log, note_add
+from .disputes import dispute_raise
+from .emails import EMAIL_TEMPLATES, statement_email_send, statement_pdf
+from .escalations import escalation_raise
+from .follow_ups import follow_up_complete, follow_up_schedule
+from .promises import on_cash_applied, promise_cancel, promise_record, promises_evaluate
+from .queue import queue_state_refresh
+from .team import customers_reassign
+
+__all__ = [
+    "EMAIL_TEMPLATES",
+    "call_log",
+    "customers_reassign",
+    "dispute_raise",
+    "escalation_raise",
+    "follow_up_complete",
+    "follow_up_schedule",
+    "note_add",
+    "on_cash_applied",
+    "promise_cancel",
+    "promise_record",
+    "promises_evaluate",
+    "queue_state_refresh",
+    "statement_email_send",
+    "statement_pdf",
+]

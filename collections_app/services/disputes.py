@@ -1,0 +1,46 @@
+"""The collector's side of raising a dispute: the record itself is ``disputes``'s."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db import transaction
+
+from accounts.models import Customer
+from disputes.models import Dispute
+from disputes.services import dispute_open
+
+from ..models import ActivityKind
+from .activities import activity_add
+from .queue import queue_state_refresh
+
+
+def dispute_raise(
+    *,
+    actor,
+    customer: Customer,
+    invoice_ids: list[int],
+    reason_code: str,
+    note: str = "",
+    amount: Decimal | None = None,
+) -> Dispute:
+    with transaction.atomic():
+        dispute = dispute_open(
+            actor=actor,
+            customer=customer,
+            invoice_ids=invoice_ids,
+            reason_code=reason_code,
+            note=note,
+            amount=amount,
+        )
+        numbers = ", ".join(dispute.invoices.order_by("number").values_list("number", flat=True))
+        activity_add(
+            actor=actor,
+            customer=customer,
+            kind=ActivityKind.DISPUTE,
+            summary=f"Dispute ({dispute.get_reason_code_display()}) of "
+            f"{dispute.amount:,.2f} {dispute.currency_id} on {numbers}",
+            note=note,
+        )
+        queue_state_refresh(customer_ids=[customer.pk])
+    return dispute

@@ -1,0 +1,70 @@
+"""Escalation of an account to the credit manager."""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+
+from accounts import roles
+from accounts.audit import audit_record
+from accounts.errors import ServiceError
+from accounts.models import Customer
+
+from ..models import ActivityKind, Escalation, EscalationStatus, FollowUp
+from .activities import activity_add
+from .queue import queue_state_refresh
+
+
+def credit_manager_for(customer: Customer):
+    """The first active credit manager by username; routing rules come with the credit issue."""
+    return (
+        get_user_model()
+        .objects.filter(groups__name=roles.CREDIT_MANAGER, is_active=True)
+        .order_by("username", "pk")
+        .first()
+    )
+
+
+def escalation_raise(*, actor, customer: Customer, reason: str) -> Escalation:
+    reason = reason.strip()
+    if len(reason) < 5:
+        raise ServiceError("say why the account needs the credit manager", field="reason")
+    if Escalation.objects.filter(customer=customer, status=EscalationStatus.OPEN).exists():
+        raise ServiceError("this account is already escalated", field="reason", code="duplicate")
+    manager = credit_manager_for(customer)
+    with transaction.atomic():
+        escalation = Escalation.objects.create(
+            customer=customer,
+            reason=reason,
+            assigned_to=manager,
+            raised_by=actor if getattr(actor, "is_authenticated", False) else None,
+        )
+        to_whom = manager.get_username() if manager else "the credit managers"
+        activity_add(
+            actor=actor,
+            customer=customer,
+            kind=ActivityKind.ESCALATION,
+            summary=f"Escalated to {to_whom}",
+            note=reason,
+        )
+        if manager is not None:
+            FollowUp.objects.create(
+                customer=customer,
+                assigned_to=manager,
+                due_date=timezone.localdate(),
+                note=f"Escalation: {reason}"[:300],
+                created_by=actor if getattr(actor, "is_authenticated", False) else None,
+            )
+        audit_record(
+            actor=actor,
+            action="escalation.raise",
+            instance=escalation,
+            after={
+                "customer": customer.pk,
+                "reason": reason,
+                "assigned_to": manager.pk if manager else None,
+            },
+        )
+        queue_state_refresh(customer_ids=[customer.pk])
+    return escalation

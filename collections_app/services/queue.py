@@ -1,0 +1,188 @@
+"""The stored priority score: one SQL statement refreshes one customer or all of them.
+
+The formula is documented in docs/priority-score.md; keep the two in step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.db import connection
+from django.utils import timezone
+
+QUEUE_REFRESH_SQL = """
+WITH target AS (
+    SELECT c.id, c.currency_id, c.credit_limit, c.credit_status, c.do_not_contact
+    FROM accounts_customer c
+    WHERE %(all)s OR c.id = ANY(%(ids)s)
+),
+rate AS (
+    SELECT DISTINCT ON (currency_id) currency_id, rate
+    FROM accounts_exchangerate
+    WHERE quote_currency_id = %(rep)s AND valid_from <= %(today)s
+    ORDER BY currency_id, valid_from DESC
+),
+disputed AS (
+    SELECT DISTINCT di.invoice_id
+    FROM disputes_dispute_invoices di
+    JOIN disputes_dispute d ON d.id = di.dispute_id
+    JOIN target t ON t.id = d.customer_id
+    WHERE d.status = 'open'
+),
+items AS (
+    SELECT i.customer_id,
+           i.open_amount * CASE WHEN i.currency_id = %(rep)s THEN 1
+                                ELSE COALESCE(r.rate, 1) END AS amt,
+           CASE WHEN i.currency_id = t.currency_id THEN i.open_amount ELSE 0 END AS own,
+           %(today)s::date - i.due_date AS dpd,
+           d.invoice_id IS NOT NULL AS disputed
+    FROM invoices_invoice i
+    JOIN target t ON t.id = i.customer_id
+    LEFT JOIN rate r ON r.currency_id = i.currency_id
+    LEFT JOIN disputed d ON d.invoice_id = i.id
+    WHERE i.open_amount > 0
+),
+inv AS (
+    SELECT customer_id,
+           SUM(amt) AS open_amt,
+           SUM(own) AS open_own,
+           COALESCE(SUM(amt) FILTER (WHERE dpd > 0 AND NOT disputed), 0) AS overdue,
+           COALESCE(SUM(amt) FILTER (WHERE dpd > 60 AND NOT disputed), 0) AS over_60,
+           COALESCE(SUM(amt) FILTER (WHERE disputed), 0) AS disputed_amt,
+           COALESCE(SUM(amt * CASE WHEN dpd > 90 THEN 2.0 WHEN dpd > 60 THEN 1.5
+                                   WHEN dpd > 30 THEN 1.0 ELSE 0.5 END)
+                    FILTER (WHERE dpd > 0 AND NOT disputed), 0) AS weighted,
+           COALESCE(MAX(dpd) FILTER (WHERE dpd > 0 AND NOT disputed), 0) AS oldest
+    FROM items
+    GROUP BY customer_id
+),
+prom AS (
+    SELECT p.customer_id,
+           (ARRAY_AGG(p.amount * CASE WHEN p.currency_id = %(rep)s THEN 1
+                                      ELSE COALESCE(r.rate, 1) END
+                      ORDER BY p.promised_date DESC, p.id DESC)
+               FILTER (WHERE p.status = 'broken'))[1] AS broken_amt,
+           MAX(p.promised_date) FILTER (WHERE p.status = 'broken') AS broken_date,
+           SUM(p.amount * CASE WHEN p.currency_id = %(rep)s THEN 1 ELSE COALESCE(r.rate, 1) END)
+               FILTER (WHERE p.status = 'open' AND p.promised_date = %(today)s) AS due_today,
+           MIN(p.promised_date)
+               FILTER (WHERE p.status = 'open' AND p.promised_date > %(today)s) AS next_date
+    FROM collections_app_promise p
+    JOIN target t ON t.id = p.customer_id
+    LEFT JOIN rate r ON r.currency_id = p.currency_id
+    WHERE (p.status = 'open' AND p.promised_date >= %(today)s)
+       OR (p.status = 'broken' AND p.promised_date >= %(today)s::date - %(broken_window)s)
+    GROUP BY p.customer_id
+),
+fu AS (
+    SELECT f.customer_id,
+           MIN(f.due_date) FILTER (WHERE f.due_date <= %(today)s) AS due,
+           MIN(f.due_date) FILTER (WHERE f.due_date > %(today)s) AS next_due
+    FROM collections_app_followup f
+    JOIN target t ON t.id = f.customer_id
+    WHERE f.status = 'open'
+    GROUP BY f.customer_id
+),
+contact AS (
+    SELECT a.customer_id, MAX(a.occurred_at) AS last_at
+    FROM collections_app_activity a
+    JOIN target t ON t.id = a.customer_id
+    WHERE a.kind IN ('call', 'email', 'letter')
+    GROUP BY a.customer_id
+),
+parts AS (
+    SELECT t.id AS customer_id, t.do_not_contact, t.credit_status,
+           COALESCE(inv.open_amt, 0) AS open_amt,
+           COALESCE(inv.overdue, 0) AS overdue,
+           COALESCE(inv.over_60, 0) AS over_60,
+           COALESCE(inv.disputed_amt, 0) AS disputed_amt,
+           COALESCE(inv.weighted, 0) AS weighted,
+           COALESCE(inv.oldest, 0) AS oldest,
+           CASE WHEN t.credit_limit > 0
+                THEN ROUND(100 * COALESCE(inv.open_own, 0) / t.credit_limit)::int END AS credit_use,
+           prom.broken_amt, prom.broken_date, prom.due_today, prom.next_date,
+           fu.due AS fu_due, fu.next_due AS fu_next,
+           contact.last_at,
+           LEAST(COALESCE(%(today)s::date - (contact.last_at AT TIME ZONE %(tz)s)::date,
+                          %(silence_cap)s), %(silence_cap)s) AS days_silent
+    FROM target t
+    LEFT JOIN inv ON inv.customer_id = t.id
+    LEFT JOIN prom ON prom.customer_id = t.id
+    LEFT JOIN fu ON fu.customer_id = t.id
+    LEFT JOIN contact ON contact.customer_id = t.id
+),
+scored AS (
+    SELECT parts.*,
+           (  100 * LN(1 + weighted / 1000)
+            + CASE WHEN broken_date IS NOT NULL THEN 150 ELSE 0 END
+            + CASE WHEN due_today IS NOT NULL THEN 120 ELSE 0 END
+            + CASE WHEN fu_due IS NOT NULL THEN 100 ELSE 0 END
+            + CASE WHEN overdue > 0 THEN 2 * days_silent ELSE 0 END
+            + CASE WHEN overdue > 0 THEN CASE credit_status WHEN 'watch' THEN 20
+                   WHEN 'hold' THEN 40 WHEN 'stop' THEN 60 ELSE 0 END ELSE 0 END
+            + CASE WHEN credit_use >= 100 THEN 30 WHEN credit_use >= 80 THEN 15 ELSE 0 END
+            + 10 * LN(1 + GREATEST(open_amt - disputed_amt, 0) / 10000)
+           ) * CASE WHEN next_date IS NOT NULL AND broken_date IS NULL AND fu_due IS NULL
+                    THEN 0.2 ELSE 1 END AS raw
+    FROM parts
+)
+INSERT INTO collections_app_queuestate (
+    customer_id, score, in_queue, currency_id, open_amount, overdue_amount, over_60_amount,
+    disputed_amount, oldest_days_past_due, oldest_bucket, credit_use_pct,
+    broken_promise_amount, broken_promise_date, promise_due_today_amount, next_promise_date,
+    follow_up_due_date, next_follow_up_date, last_contact_at, do_not_contact, refreshed_at
+)
+SELECT customer_id,
+       CASE WHEN do_not_contact THEN 0 ELSE ROUND(raw::numeric, 2) END,
+       NOT do_not_contact AND (overdue > 0 OR fu_due IS NOT NULL OR due_today IS NOT NULL
+                               OR broken_date IS NOT NULL),
+       %(rep)s, ROUND(open_amt, 2), ROUND(overdue, 2), ROUND(over_60, 2), ROUND(disputed_amt, 2),
+       oldest,
+       CASE WHEN oldest > 90 THEN '91+' WHEN oldest > 60 THEN '61-90' WHEN oldest > 30 THEN '31-60'
+            WHEN oldest > 0 THEN '1-30' ELSE 'current' END,
+       credit_use, ROUND(broken_amt, 2), broken_date, ROUND(due_today, 2), next_date,
+       fu_due, fu_next, last_at, do_not_contact, %(now)s
+FROM scored
+ON CONFLICT (customer_id) DO UPDATE SET
+    score = EXCLUDED.score, in_queue = EXCLUDED.in_queue, currency_id = EXCLUDED.currency_id,
+    open_amount = EXCLUDED.open_amount, overdue_amount = EXCLUDED.overdue_amount,
+    over_60_amount = EXCLUDED.over_60_amount, disputed_amount = EXCLUDED.disputed_amount,
+    oldest_days_past_due = EXCLUDED.oldest_days_past_due,
+    oldest_bucket = EXCLUDED.oldest_bucket, credit_use_pct = EXCLUDED.credit_use_pct,
+    broken_promise_amount = EXCLUDED.broken_promise_amount,
+    broken_promise_date = EXCLUDED.broken_promise_date,
+    promise_due_today_amount = EXCLUDED.promise_due_today_amount,
+    next_promise_date = EXCLUDED.next_promise_date,
+    follow_up_due_date = EXCLUDED.follow_up_due_date,
+    next_follow_up_date = EXCLUDED.next_follow_up_date,
+    last_contact_at = EXCLUDED.last_contact_at, do_not_contact = EXCLUDED.do_not_contact,
+    refreshed_at = EXCLUDED.refreshed_at
+"""
+
+BROKEN_PROMISE_WINDOW_DAYS = 30
+SILENCE_CAP_DAYS = 30
+
+
+def queue_state_refresh(*, customer_ids: Iterable[int] | None = None) -> int:
+    """Recompute the stored score of the given customers, or of every customer when None.
+
+    Derived data, not a business record: it is not audited, and running it twice changes
+    nothing. Returns the number of rows written.
+    """
+    ids = None if customer_ids is None else sorted({int(pk) for pk in customer_ids})
+    if ids == []:
+        return 0
+    params = {
+        "all": ids is None,
+        "ids": ids or [],
+        "rep": settings.REPORTING_CURRENCY,
+        "today": timezone.localdate(),
+        "now": timezone.now(),
+        "tz": timezone.get_current_timezone_name(),
+        "broken_window": BROKEN_PROMISE_WINDOW_DAYS,
+        "silence_cap": SILENCE_CAP_DAYS,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(QUEUE_REFRESH_SQL, params)
+        return cursor.rowcount

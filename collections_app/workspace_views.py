@@ -1,0 +1,273 @@
+"""The account workspace, ``/customers/<id>/``, and its htmx actions.
+
+Each action parses a form, calls one service, and answers with the refreshed workspace
+body (htmx) or a redirect (plain POST); refusals come back as field errors.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from accounts.errors import ServiceError
+from invoices.selectors import customer_ledger_summary
+
+from . import services
+from .forms import CallForm, DisputeForm, EmailForm, EscalationForm, FollowUpForm, PromiseForm
+from .queue_views import filters_from
+from .selectors import (
+    bucket_of,
+    open_items,
+    people_for_follow_ups,
+    reason_lines,
+    timeline,
+    workspace_customer,
+    workspace_side,
+)
+
+ITEMS_PAGE_SIZE = 100
+TIMELINE_PAGE_SIZE = 25
+
+FORMS = {
+    "call": CallForm,
+    "promise": PromiseForm,
+    "follow_up": FollowUpForm,
+    "email": EmailForm,
+    "dispute": DisputeForm,
+    "escalate": EscalationForm,
+}
+
+
+def _forms(customer, contacts, people, bound: dict | None = None) -> dict:
+    out = {}
+    for name, form_class in FORMS.items():
+        if bound and name in bound:
+            out[name] = bound[name]
+            continue
+        kwargs = {"customer": customer, "contacts": customer.contacts.none(), "prefix": name}
+        if form_class is FollowUpForm:
+            kwargs["people"] = people_for_follow_ups().none()
+        form = form_class(**kwargs)
+        # Unbound forms draw their <select>s from lists read once, not a query per form.
+        for field_name, rows in (("contact", contacts), ("assigned_to", people)):
+            field = form.fields.get(field_name)
+            if field is not None:
+                field.widget.choices = [("", field.empty_label)] + [
+                    (row.pk, str(row)) for row in rows
+                ]
+        out[name] = form
+    return out
+
+
+def _context(request, customer, *, bound: dict | None = None) -> dict:
+    today = timezone.localdate()
+    contacts = list(customer.contacts.all())
+    people = list(people_for_follow_ups())
+    items = Paginator(open_items(customer), ITEMS_PAGE_SIZE).get_page(request.GET.get("items"))
+    invoice_url = reverse("invoice_detail", args=[0])[: -len("0/")]
+    for item in items:
+        item.days_past_due = max((today - item.due_date).days, 0)
+        item.bucket = bucket_of(item.days_past_due)
+        item.url = f"{invoice_url}{item.pk}/"
+    events = Paginator(timeline(customer), TIMELINE_PAGE_SIZE).get_page(request.GET.get("page"))
+    filters = filters_from(request)
+    came_from = request.GET.get("from") or request.POST.get("from", "")
+    next_url = (
+        f"{reverse('queue_next')}?{urlencode({**filters.as_query(), 'from': came_from})}"
+        if came_from
+        else ""
+    )
+    return {
+        "customer": customer,
+        "state": customer.queue,
+        "reasons": reason_lines(customer.queue, today=today),
+        "summary": customer_ledger_summary(customer),
+        "contacts": contacts,
+        "items": items,
+        "events": events,
+        "forms": _forms(customer, contacts, people, bound),
+        "side": workspace_side(customer),
+        "next_url": next_url,
+        "came_from": came_from,
+        "today": today,
+    }
+
+
+@login_required
+@permission_required("accounts.view_customer", raise_exception=True)
+def workspace(request, pk: int):
+    customer = workspace_customer(request.user, pk)
+    return render(request, "collections_app/workspace.html", _context(request, customer))
+
+
+@login_required
+@permission_required("accounts.view_customer", raise_exception=True)
+def timeline_page(request, pk: int):
+    customer = workspace_customer(request.user, pk)
+    events = Paginator(timeline(customer), TIMELINE_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request, "collections_app/_timeline.html", {"customer": customer, "events": events}
+    )
+
+
+@login_required
+@permission_required("accounts.view_customer", raise_exception=True)
+def statement(request, pk: int):
+    customer = workspace_customer(request.user, pk)
+    response = HttpResponse(services.statement_pdf(customer), content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'inline; filename="statement-{customer.external_ref}-{timezone.localdate():%Y%m%d}.pdf"'
+    )
+    return response
+
+
+def _workspace_url(request, pk: int) -> str:
+    came_from = request.POST.get("from", "")
+    query = f"?{urlencode({'from': came_from})}" if came_from else ""
+    return reverse("customer_detail", args=[pk]) + query
+
+
+def _act(request, pk: int, name: str, perform) -> HttpResponse:
+    customer = workspace_customer(request.user, pk)
+    form_class = FORMS[name]
+    kwargs = {"customer": customer, "prefix": name}
+    if form_class is FollowUpForm:
+        kwargs["people"] = people_for_follow_ups()
+    form = form_class(request.POST, **kwargs)
+    if form.is_valid():
+        try:
+            done = perform(customer, form.cleaned_data)
+        except ServiceError as refusal:
+            field = refusal.field if refusal.field in form.fields else None
+            form.add_error(field, refusal.message)
+        else:
+            messages.success(request, done)
+            if not request.htmx:
+                return redirect(_workspace_url(request, pk))
+            customer = workspace_customer(request.user, pk)
+            return render(
+                request, "collections_app/_workspace_body.html", _context(request, customer)
+            )
+    template = (
+        "collections_app/_workspace_body.html"
+        if request.htmx
+        else ("collections_app/workspace.html")
+    )
+    return render(request, template, _context(request, customer, bound={name: form}))
+
+
+def _action(permission: str):
+    def wrap(view):
+        return login_required(
+            permission_required("accounts.view_customer", raise_exception=True)(
+                permission_required(permission, raise_exception=True)(require_POST(view))
+            )
+        )
+
+    return wrap
+
+
+@_action("collections_app.add_activity")
+def call_log(request, pk: int):
+    def perform(customer, data):
+        _, promise = services.call_log(
+            actor=request.user,
+            customer=customer,
+            outcome=data["outcome"],
+            note=data["note"],
+            contact=data["contact"],
+            promise_amount=data["promise_amount"],
+            promise_date=data["promise_date"],
+            promise_invoice_ids=data["invoices"],
+        )
+        if promise:
+            return (
+                f"Call logged with a promise of {promise.amount:,.2f} {promise.currency_id} "
+                f"by {promise.promised_date:%b %d}."
+            )
+        return "Call logged."
+
+    return _act(request, pk, "call", perform)
+
+
+@_action("collections_app.add_promise")
+def promise_record(request, pk: int):
+    def perform(customer, data):
+        promise = services.promise_record(
+            actor=request.user,
+            customer=customer,
+            amount=data["amount"],
+            promised_date=data["promised_date"],
+            invoice_ids=data["invoices"],
+            contact=data["contact"],
+            note=data["note"],
+        )
+        return f"Promise of {promise.amount:,.2f} {promise.currency_id} recorded."
+
+    return _act(request, pk, "promise", perform)
+
+
+@_action("collections_app.add_followup")
+def follow_up_schedule(request, pk: int):
+    def perform(customer, data):
+        follow_up = services.follow_up_schedule(
+            actor=request.user,
+            customer=customer,
+            due_date=data["due_date"],
+            assigned_to=data["assigned_to"],
+            note=data["note"],
+        )
+        return f"Follow-up set for {follow_up.due_date:%b %d}."
+
+    return _act(request, pk, "follow_up", perform)
+
+
+@_action("collections_app.add_activity")
+def email_send(request, pk: int):
+    def perform(customer, data):
+        services.statement_email_send(
+            actor=request.user,
+            customer=customer,
+            contact=data["contact"],
+            template=data["template"],
+            message=data["message"],
+        )
+        return f"E-mail sent to {data['contact'].email} with the statement attached."
+
+    return _act(request, pk, "email", perform)
+
+
+@_action("disputes.add_dispute")
+def dispute_raise(request, pk: int):
+    def perform(customer, data):
+        dispute = services.dispute_raise(
+            actor=request.user,
+            customer=customer,
+            invoice_ids=data["invoices"],
+            reason_code=data["reason_code"],
+            note=data["note"],
+            amount=data["amount"],
+        )
+        return f"Dispute of {dispute.amount:,.2f} {dispute.currency_id} opened."
+
+    return _act(request, pk, "dispute", perform)
+
+
+@_action("collections_app.add_escalation")
+def escalate(request, pk: int):
+    def perform(customer, data):
+        escalation = services.escalation_raise(
+            actor=request.user, customer=customer, reason=data["reason"]
+        )
+        who = escalation.assigned_to.get_username() if escalation.assigned_to else "credit"
+        return f"Escalated to {who}."
+
+    return _act(request, pk, "escalate", perform)

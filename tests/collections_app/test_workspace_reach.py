@@ -1,0 +1,156 @@
+"""Reach: collector A cannot see, act on, or be queued B's accounts on any workspace route."""
+
+import pytest
+from django.test import Client
+from django.urls import get_resolver
+
+from accounts.models import AuditEntry
+from collections_app import services
+from collections_app.models import Activity, Escalation, FollowUp, Promise
+from disputes.models import Dispute
+from tests.factories import ContactFactory
+
+from .workflow import account, collector, credit_manager, days, overdue_invoice, today
+
+pytestmark = pytest.mark.django_db
+
+READS = ["customer_detail", "workspace_timeline", "workspace_statement"]
+WRITES = {
+    "workspace_call": {"call-outcome": "no_answer"},
+    "workspace_promise": {"promise-amount": "10.00", "promise-promised_date": "2099-01-01"},
+    "workspace_follow_up": {"follow_up-due_date": "2099-01-01"},
+    "workspace_email": {"email-template": "statement"},
+    "workspace_dispute": {"dispute-reason_code": "pricing"},
+    "workspace_escalate": {"escalate-reason": "needs a manager"},
+}
+
+
+@pytest.fixture
+def alice():
+    return collector("alice")
+
+
+@pytest.fixture
+def bobs_account():
+    customer = account(collector("bob"), "Bobs Co")
+    overdue_invoice(customer, "900.00", days_late=95)
+    services.queue_state_refresh()
+    return customer
+
+
+def _client(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def _url(name: str, pk: int) -> str:
+    from django.urls import reverse
+
+    return reverse(name, args=[pk])
+
+
+def _records() -> tuple:
+    return (
+        Activity.objects.count(),
+        Promise.objects.count(),
+        FollowUp.objects.count(),
+        Escalation.objects.count(),
+        Dispute.objects.count(),
+        AuditEntry.objects.count(),
+    )
+
+
+def test_every_workspace_route_is_checked():
+    names = {
+        p.name
+        for p in get_resolver().url_patterns
+        if getattr(p, "name", None) and str(p.pattern).startswith("customers/<int:pk>/")
+    }
+    assert names == set(READS) | set(WRITES)
+
+
+@pytest.mark.parametrize("name", READS)
+def test_collector_gets_404_reading_another_portfolios_workspace(name, alice, bobs_account):
+    assert _client(alice).get(_url(name, bobs_account.pk)).status_code == 404
+
+
+@pytest.mark.parametrize("name", sorted(WRITES))
+def test_collector_gets_404_acting_on_another_portfolios_account(name, alice, bobs_account):
+    contact = ContactFactory(customer=bobs_account)
+    body = {**WRITES[name], "email-contact": contact.pk}
+    invoice_id = bobs_account.invoices.get().pk
+    before = _records()
+
+    response = _client(alice).post(
+        _url(name, bobs_account.pk), {**body, "invoices": [invoice_id]}, HTTP_HX_REQUEST="true"
+    )
+
+    assert response.status_code == 404
+    assert _records() == before
+
+
+def test_collector_cannot_name_another_portfolios_invoice_from_their_own_account(alice):
+    mine = account(alice, "Mine")
+    theirs = overdue_invoice(account(collector("bob"), "Theirs"), "900.00", days_late=95)
+    before = _records()
+
+    response = _client(alice).post(
+        _url("workspace_promise", mine.pk),
+        {
+            "promise-amount": "10.00",
+            "promise-promised_date": (today() + days(1)).isoformat(),
+            "invoices": [theirs.pk],
+        },
+        HTTP_HX_REQUEST="true",
+    )
+
+    assert response.context["forms"]["promise"].errors == {
+        "invoices": ["a promise may cover only this customer's open invoices"]
+    }
+    assert _records() == before
+
+
+def test_collector_cannot_e_mail_another_customers_contact(alice):
+    mine = account(alice, "Mine")
+    theirs = ContactFactory(customer=account(collector("bob"), "Theirs"))
+
+    response = _client(alice).post(
+        _url("workspace_email", mine.pk),
+        {"email-contact": theirs.pk, "email-template": "statement"},
+        HTTP_HX_REQUEST="true",
+    )
+
+    assert "contact" in response.context["forms"]["email"].errors
+    assert Activity.objects.count() == 0
+
+
+def test_another_portfolios_account_is_never_queued_nor_next(alice, bobs_account):
+    client = _client(alice)
+
+    assert client.get("/queue/?owner=all").context["rows"] == []
+    response = client.get("/queue/next/?from=99999:0&owner=all")
+    assert (response.status_code, response.url) == (302, "/queue/?")
+
+
+def test_the_team_page_and_reassignment_are_for_team_viewers_only(alice, bobs_account):
+    client = _client(alice)
+
+    assert client.get("/team/").status_code == 403
+    response = client.post(
+        "/team/reassign/", {"to_collector": alice.pk, "customers": [bobs_account.pk]}
+    )
+    assert response.status_code == 403
+    bobs_account.refresh_from_db()
+    assert bobs_account.assigned_collector.username == "bob"
+
+
+def test_a_credit_manager_reaches_every_workspace(bobs_account):
+    assert (
+        _client(credit_manager()).get(_url("customer_detail", bobs_account.pk)).status_code == 200
+    )
+
+
+def test_anonymous_is_sent_to_log_in(bobs_account):
+    response = Client().get("/queue/")
+    assert (response.status_code, response.url) == (302, "/login/?next=/queue/")
