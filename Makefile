@@ -3,9 +3,14 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PYTHON ?= python3
 
-.PHONY: install run serve test lint format bench clean
+.PHONY: install run test lint format bench clean
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed node_modules/.installed
+
+# Browser assets (Chart.js) from the npm registry; never committed (node_modules/ is ignored).
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -13,11 +18,12 @@ $(VENV)/.installed: pyproject.toml
 	$(VENV)/bin/pip install --quiet -e ".[dev]"
 	touch $@
 
-# Quickstart: SQLite file and a filesystem Celery broker under var/, no service needed.
+# Quickstart: an embedded PostgreSQL and a filesystem Celery broker under var/, no service needed.
 run: install
 	mkdir -p var
 	DEBUG=1 $(PY) manage.py migrate --noinput
 	DEBUG=1 $(PY) manage.py seed_demo
+	DEBUG=1 $(PY) manage.py backfill_snapshots --if-missing
 	DEBUG=1 PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/honcho start -f Procfile
 
 test: install
@@ -32,8 +38,14 @@ format: install
 	$(VENV)/bin/ruff format .
 
 # Benchmarks on PostgreSQL with the large generated data set (see tests/bench/README.md).
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/dunwell_bench
 bench: install
-	$(VENV)/bin/pytest tests/bench -p no:randomly -s --benchmarks
+	psql "$(BENCH_DATABASE_URL)" -Atc "select 1" >/dev/null 2>&1 || \
+	  createdb -h 127.0.0.1 -U postgres $(lastword $(subst /, ,$(BENCH_DATABASE_URL)))
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py migrate --noinput -v0
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py generate_data --if-empty \
+	  --customers 50000 --invoices 2000000
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(VENV)/bin/pytest tests/bench -s --benchmarks
 
 clean:
 	rm -rf var/celery var/mail

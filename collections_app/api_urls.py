@@ -11,6 +11,7 @@ from invoices.api import (
     PaymentViewSet,
 )
 from invoices.api_imports import import_urlpatterns
+from reporting.api import report_urlpatterns
 
 router = DefaultRouter()
 router.register("customers", CustomerViewSet, basename="customer")
@@ -21,4 +22,4 @@ router.register("credit-memos", CreditMemoViewSet, basename="creditmemo")
 router.register("applications", ApplicationViewSet, basename="application")
 router.register("adjustments", AdjustmentViewSet, basename="adjustment")
 
-urlpatterns = router.urls + import_urlpatterns
+urlpatterns = router.urls + import_urlpatterns + report_urlpatterns

@@ -1,1 +1,110 @@
-"""Aging, KPIs and daily AR snapshots (built by the reporting issue)."""
+"""What reporting writes: daily AR snapshots and export jobs. Everything else it only reads."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+MONEY = {"max_digits": 18, "decimal_places": 2}
+
+
+class ARSnapshot(models.Model):
+    """The whole company's AR at the close of one day, in the reporting currency.
+
+    Aged on the due-date basis at the rates in force that day; credit sales and cash are
+    that day's invoices issued and payments received, each at its own day's rate.
+    """
+
+    date = models.DateField(unique=True)
+    currency = models.CharField(max_length=3)
+    current = models.DecimalField(**MONEY)
+    days_1_30 = models.DecimalField(**MONEY)
+    days_31_60 = models.DecimalField(**MONEY)
+    days_61_90 = models.DecimalField(**MONEY)
+    days_91_120 = models.DecimalField(**MONEY)
+    over_120 = models.DecimalField(**MONEY)
+    total = models.DecimalField(**MONEY)
+    credit_sales = models.DecimalField(**MONEY)
+    cash_collected = models.DecimalField(**MONEY)
+    open_items = models.PositiveIntegerField()
+    # the ten customers owing most past due that day: [{id, name, overdue, items}]
+    top_overdue = models.JSONField(default=list)
+    taken_at = models.DateTimeField(auto_now=True)
+
+    BUCKET_FIELDS = {
+        "current": "current",
+        "1_30": "days_1_30",
+        "31_60": "days_31_60",
+        "61_90": "days_61_90",
+        "91_120": "days_91_120",
+        "over_120": "over_120",
+    }
+
+    class Meta:
+        ordering = ["-date"]
+        verbose_name = "AR snapshot"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(
+                    total=models.F("current")
+                    + models.F("days_1_30")
+                    + models.F("days_31_60")
+                    + models.F("days_61_90")
+                    + models.F("days_91_120")
+                    + models.F("over_120")
+                ),
+                name="snapshot_total_is_sum_of_buckets",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"AR {self.date}: {self.total} {self.currency}"
+
+    def bucket(self, name: str):
+        return getattr(self, self.BUCKET_FIELDS[name])
+
+
+class ExportFormat(models.TextChoices):
+    XLSX = "xlsx", "Excel (XLSX)"
+    CSV = "csv", "CSV"
+    PDF = "pdf", "PDF"
+
+
+class ExportKind(models.TextChoices):
+    SUMMARY = "summary", "Aging summary"
+    DETAIL = "detail", "Aging detail"
+
+
+class ExportStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+class ExportJob(models.Model):
+    """One aging export for one user, run by Celery; the page polls its progress."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=10, choices=ExportKind.choices)
+    format = models.CharField(max_length=5, choices=ExportFormat.choices)
+    parameters = models.JSONField(default=dict)
+    status = models.CharField(max_length=10, choices=ExportStatus.choices, default="queued")
+    progress = models.PositiveSmallIntegerField(default=0)
+    rows_written = models.PositiveIntegerField(default=0)
+    file_name = models.CharField(max_length=200, blank=True)
+    error = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(progress__lte=100), name="export_progress_percent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.format} #{self.pk}"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (ExportStatus.DONE, ExportStatus.FAILED)

@@ -1,0 +1,138 @@
+"""Report pages: aging (summary and detail), exports with progress, the CFO dashboard."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from accounts.models import Currency
+from accounts.roles import TEAM_VIEW
+from accounts.selectors import sees_all_portfolios
+
+from .aging import BUCKET_LABELS, BUCKETS, aging, detail_page
+from .dashboard import default_period, kpi_tiles, top_overdue_on, trend
+from .exports import export_path
+from .forms import AgingForm, KpiForm
+from .fx import ReportError
+from .models import ExportFormat, ExportKind, ExportStatus
+from .selectors import aging_query_for, customers_in_reach, export_jobs_for
+from .services import export_job_create
+
+PAGE_SIZE = 50
+
+
+def _collectors(user):
+    if not sees_all_portfolios(user):
+        return []
+    return get_user_model().objects.filter(portfolio__isnull=False).distinct().order_by("username")
+
+
+@login_required
+@permission_required("invoices.view_invoice", raise_exception=True)
+def aging_page(request):
+    form = AgingForm(request.GET)
+    if not form.is_valid():
+        return HttpResponseBadRequest("invalid report parameters")
+    filters = form.filters()
+    view = "detail" if request.GET.get("view") == "detail" else "summary"
+    query = aging_query_for(request.user, filters)
+    context = {
+        "form": form,
+        "filters": filters,
+        "view": view,
+        "buckets": [(b, BUCKET_LABELS[b]) for b in BUCKETS],
+        "collectors": _collectors(request.user),
+        "currencies": Currency.objects.all(),
+        "formats": ExportFormat.choices,
+        "reporting_currency": settings.REPORTING_CURRENCY,
+        "query": _query_without_page(request),
+        "error": None,
+    }
+    try:
+        report = aging(query, grouping=filters.grouping)
+        context["report"] = report
+        if view == "summary":
+            context["page"] = Paginator(report.rows, PAGE_SIZE).get_page(request.GET.get("page"))
+        else:
+            number = _page_number(request)
+            count, rows = detail_page(query, offset=(number - 1) * PAGE_SIZE, limit=PAGE_SIZE)
+            context["detail"] = rows
+            context["detail_count"] = count
+            context["detail_page"] = {
+                "number": number,
+                "has_previous": number > 1,
+                "has_next": number * PAGE_SIZE < count,
+                "pages": max(1, -(-count // PAGE_SIZE)),
+            }
+    except ReportError as error:
+        context["error"] = str(error)
+    return render(request, "reporting/aging.html", context)
+
+
+def _page_number(request) -> int:
+    try:
+        return max(1, int(request.GET.get("page", 1)))
+    except ValueError:
+        return 1
+
+
+def _query_without_page(request) -> str:
+    params = request.GET.copy()
+    params.pop("page", None)
+    return params.urlencode()
+
+
+@login_required
+@permission_required("reporting.add_exportjob", raise_exception=True)
+@require_POST
+def export_create(request):
+    form = AgingForm(request.POST)
+    kind, fmt = request.POST.get("kind"), request.POST.get("format")
+    if not form.is_valid() or kind not in ExportKind.values or fmt not in ExportFormat.values:
+        return HttpResponseBadRequest("invalid export")
+    job = export_job_create(user=request.user, kind=kind, format=fmt, filters=form.filters())
+    if request.htmx:
+        return render(request, "reporting/_export_job.html", {"job": job})
+    return redirect("export_status", pk=job.pk)
+
+
+@login_required
+@permission_required("reporting.view_exportjob", raise_exception=True)
+def export_status(request, pk: int):
+    job = get_object_or_404(export_jobs_for(request.user), pk=pk)
+    template = "reporting/_export_job.html" if request.htmx else "reporting/export.html"
+    return render(request, template, {"job": job})
+
+
+@login_required
+@permission_required("reporting.view_exportjob", raise_exception=True)
+def export_download(request, pk: int):
+    job = get_object_or_404(export_jobs_for(request.user), pk=pk, status=ExportStatus.DONE)
+    path = export_path(job)
+    if not path.is_file():
+        raise Http404("the export file is gone")
+    return FileResponse(path.open("rb"), as_attachment=True, filename=job.file_name)
+
+
+@login_required
+@permission_required(TEAM_VIEW, raise_exception=True)
+def dashboard(request):
+    form = KpiForm(request.GET or None)
+    if request.GET and form.is_valid():
+        start, end = form.cleaned_data["start"], form.cleaned_data["end"]
+    else:
+        start, end = default_period()
+    customers = customers_in_reach(request.user)
+    context = {"start": start, "end": end, "currency": settings.REPORTING_CURRENCY}
+    try:
+        context.update(kpi_tiles(customers, start, end))
+        context["top_overdue_date"], context["top_overdue"] = top_overdue_on(customers, end)
+    except ReportError as error:
+        context["error"] = str(error)
+    context["chart_data"] = trend(end)
+    return render(request, "reporting/dashboard.html", context)

@@ -1,0 +1,105 @@
+"""Finance reads the aging and exports it; the CFO's dashboard draws its charts."""
+
+import datetime
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from accounts import roles
+from accounts.models import Currency, ExchangeRate
+from collections_app.celery import app as celery_app
+from tests.factories import CustomerFactory, invoice, user_in_role
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+PASSWORD = "pw-for-tests-only"
+
+
+def _ledger():
+    today = timezone.localdate()
+    ExchangeRate.objects.create(
+        currency_id="EUR",
+        quote_currency_id="USD",
+        valid_from=today - datetime.timedelta(days=900),
+        rate="1.10",
+    )
+    names = ["Northwind Packaging Co.", "Bluewater Logistics GmbH", "Acme Tools", "Globex"]
+    for n, name in enumerate(names):
+        currency = Currency.objects.get(code="EUR" if "GmbH" in name else "USD")
+        customer = CustomerFactory(name=name, currency=currency)
+        for k in range(6):
+            invoice(
+                customer,
+                f"{(n + 1) * 1000 + k * 137}.45",
+                number=f"INV-{n}{k:03d}",
+                issue_date=today - datetime.timedelta(days=20 + k * 60 + n * 7),
+                due_days=30,
+            )
+    call_command(
+        "backfill_snapshots",
+        "--start",
+        (today - datetime.timedelta(days=400)).isoformat(),
+        "--end",
+        (today - datetime.timedelta(days=1)).isoformat(),
+    )
+
+
+def _log_in(page, username):
+    page.goto("/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_load_state()
+
+
+@pytest.fixture
+def eager_celery(settings, tmp_path):
+    """The export runs inside the request here; test_export_worker.py covers a real worker."""
+    settings.MEDIA_ROOT = tmp_path
+    before = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = before
+
+
+def test_finance_reads_the_aging_summary_and_detail_and_exports_it(page, screenshot, eager_celery):
+    user_in_role(roles.FINANCE, "fiona")
+    _ledger()
+
+    _log_in(page, "fiona")
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Aging").click()
+    page.wait_for_url("**/reports/aging/")
+    assert page.get_by_role("heading", name="Aging").is_visible()
+    total_cell = page.locator("table.report tfoot th.num").last
+    assert total_cell.evaluate("e => getComputedStyle(e).textAlign") == "right"
+    assert total_cell.inner_text().endswith(" USD")
+    screenshot("reporting_aging_summary")
+
+    page.get_by_role("link", name="Detail", exact=True).click()
+    page.wait_for_url("**view=detail**")
+    assert page.get_by_text("24 open items").is_visible()
+    page.get_by_label("Format").select_option("csv")
+    page.get_by_role("button", name="Export").click()
+    download_link = page.get_by_role("link", name="Download")
+    download_link.wait_for()
+    assert page.locator("progress").get_attribute("value") == "100"
+    screenshot("reporting_aging_detail")
+
+
+def test_cfo_dashboard_draws_both_charts(page, screenshot):
+    user_in_role(roles.CFO, "carla")
+    _ledger()
+
+    _log_in(page, "carla")
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Dashboard").click()
+    page.wait_for_url("**/dashboard/")
+    page.wait_for_selector("body[data-charts-drawn='true']")
+    for canvas in ("#dso-trend", "#aged-debt"):
+        assert page.locator(canvas).evaluate("c => c.width > 0 && c.height > 0")
+        # a drawn chart has painted pixels
+        assert page.locator(canvas).evaluate(
+            "c => c.getContext('2d').getImageData(0, 0, c.width, c.height).data.some(v => v)"
+        )
+    assert page.locator(".tile.kpi").count() == 8
+    screenshot("reporting_dashboard")
