@@ -13,6 +13,23 @@ import pytest
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
 
 
+def pytest_addoption(parser):
+    parser.addoption(
+        "--benchmarks",
+        action="store_true",
+        help="run tests/bench against the generated data set (make bench)",
+    )
+
+
+def pytest_collection_modifyitems(config, items):
+    if config.getoption("--benchmarks"):
+        return
+    skip = pytest.mark.skip(reason="benchmark: run with make bench")
+    for item in items:
+        if "tests/bench/" in str(item.fspath).replace("\\", "/"):
+            item.add_marker(skip)
+
+
 @pytest.fixture
 def shared_data():
     """The read-only third-party files beside the checkout; skip when they are absent."""
