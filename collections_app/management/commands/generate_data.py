@@ -8,6 +8,7 @@ applications it writes; see collections_app/demo/bulk.py for what that means.
 from django.core.management.base import BaseCommand, CommandError
 
 from collections_app.demo.bulk import DEFAULT_SEED, GenerateError, generate
+from invoices.models import Invoice
 
 
 def _positive(value: str) -> int:
@@ -34,6 +35,11 @@ class Command(BaseCommand):
             "--truncate", action="store_true", help="remove previously generated rows first"
         )
         parser.add_argument(
+            "--if-empty",
+            action="store_true",
+            help="do nothing when generated invoices are already loaded (make bench uses this)",
+        )
+        parser.add_argument(
             "--skip-check", action="store_true", help="do not run ledger_discrepancies() at the end"
         )
 
@@ -42,6 +48,9 @@ class Command(BaseCommand):
             self.stdout.write(message)
             self.stdout.flush()
 
+        if options["if_empty"] and Invoice.objects.filter(number__startswith="GEN-").exists():
+            self.stdout.write("generated data already loaded; nothing to do")
+            return
         try:
             result = generate(
                 customers=options["customers"],
