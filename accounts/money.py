@@ -18,10 +18,10 @@ def to_money(value: object, *, field: str = "amount") -> Decimal:
         raise ServiceError(f"{value!r} is not a number", field=field) from None
     if not amount.is_finite():
         raise ServiceError(f"{value!r} is not a finite amount", field=field)
-    if amount != amount.quantize(CENT):
-        raise ServiceError(f"{value!r} has more than two decimal places", field=field)
     if abs(amount) >= Decimal("1e16"):
         raise ServiceError(f"{value!r} is too large", field=field)
+    if amount != amount.quantize(CENT):
+        raise ServiceError(f"{value!r} has more than two decimal places", field=field)
     return amount.quantize(CENT)
 
 
