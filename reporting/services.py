@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import transaction
 
 from .models import ExportFormat, ExportJob, ExportKind
@@ -21,8 +22,10 @@ def export_job_create(*, user, kind: str, format: str, filters: AgingFilters) ->
         "collector": filters.collector,
         "currency": filters.currency,
         "customer": filters.customer,
+        "in_dispute": filters.in_dispute,
     }
     with transaction.atomic():
         job = ExportJob.objects.create(user=user, kind=kind, format=format, parameters=parameters)
-        transaction.on_commit(lambda: export_aging.delay(job.pk))
+        queue = settings.REPORTING_EXPORT_QUEUE
+        transaction.on_commit(lambda: export_aging.apply_async((job.pk,), queue=queue))
     return job

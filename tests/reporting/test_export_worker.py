@@ -1,12 +1,12 @@
 """An export queued from the page is run by a real Celery worker on Redis to 100%."""
 
+import os
 import time
 from decimal import Decimal
 
 import pytest
 
 from accounts import roles
-from collections_app.celery import app as celery_app
 from reporting.exports import export_path
 from reporting.models import ExportJob
 from tests.celery_worker import running_worker
@@ -14,18 +14,13 @@ from tests.factories import CustomerFactory, invoice, user_in_role
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-# A queue of our own, so no other suite's worker on the same Redis picks our job up.
-QUEUE = "reporting-export-test"
+# A queue of this run's own, so no other run's worker on the same Redis picks our job up.
+QUEUE = f"reporting-export-test-{os.getpid()}"
 
 
 @pytest.fixture
-def private_queue():
-    before = celery_app.conf.task_routes
-    celery_app.conf.task_routes = {"reporting.tasks.export_aging": {"queue": QUEUE}}
-    celery_app.amqp.flush_routes()  # the routing table is cached from the first send
-    yield
-    celery_app.conf.task_routes = before
-    celery_app.amqp.flush_routes()
+def private_queue(settings):
+    settings.REPORTING_EXPORT_QUEUE = QUEUE
 
 
 def test_a_worker_writes_the_export_and_reports_progress_100(
