@@ -27,4 +27,17 @@ def navigation(request):
     role = ", ".join(sorted(g.name for g in user.groups.all())) or (
         "Superuser" if user.is_superuser else ""
     )
-    return {"nav_items": items, "nav_role": role, "nav_team_view": sees_all_portfolios(user)}
+    return {
+        "nav_items": items,
+        "nav_current": _current(request, items),
+        "nav_role": role,
+        "nav_team_view": sees_all_portfolios(user),
+    }
+
+
+def _current(request, items) -> str:
+    """The section the page belongs to; an account opened from the queue is still the queue."""
+    if request.path.startswith("/customers/") and request.GET.get("from"):
+        return "Queue"
+    matches = [(len(url), label) for label, url in items if request.path.startswith(url)]
+    return max(matches)[1] if matches else ""

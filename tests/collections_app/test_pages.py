@@ -215,3 +215,14 @@ def test_the_payment_list_page_runs_the_same_queries_for_1_and_50_rows(alice):
 
 # The customer page is the collector's workspace: its query count is asserted in
 # tests/collections_app/test_workspace.py with 5 and 200 rows.
+
+
+def test_the_navigation_marks_the_section_of_the_page(alice):
+    client = _logged_in(alice)
+    customer = CustomerFactory(assigned_collector=alice)
+
+    assert client.get("/customers/").context["nav_current"] == "Customers"
+    assert client.get(f"/customers/{customer.pk}/").context["nav_current"] == "Customers"
+    assert client.get(f"/customers/{customer.pk}/?from=1").context["nav_current"] == "Queue"
+    assert client.get("/queue/").context["nav_current"] == "Queue"
+    assert client.get("/reports/aging/").context["nav_current"] == "Aging"
