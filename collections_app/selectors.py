@@ -39,6 +39,8 @@ from invoices.models import Invoice, Payment
 from .models import (
     Activity,
     ActivityKind,
+    Escalation,
+    EscalationStatus,
     FollowUp,
     FollowUpStatus,
     Promise,
@@ -220,7 +222,7 @@ def timeline(customer: Customer) -> QuerySet:
 
 
 def workspace_side(customer: Customer) -> dict:
-    """Open promises, follow-ups and disputes of one account: four queries."""
+    """Open promises, follow-ups, disputes and escalations of one account: five queries."""
     return {
         "promises": list(
             Promise.objects.filter(customer=customer, status=PromiseStatus.OPEN).order_by(
@@ -242,6 +244,11 @@ def workspace_side(customer: Customer) -> dict:
             Dispute.objects.filter(customer=customer, status=DisputeStatus.OPEN)
             .order_by("-opened_at")
             .values("id", "amount", "currency_id", "reason_code", "opened_at")[:20]
+        ),
+        "escalations": list(
+            Escalation.objects.filter(customer=customer, status=EscalationStatus.OPEN)
+            .select_related("assigned_to")
+            .order_by("-raised_at", "-id")[:5]
         ),
     }
 

@@ -28,6 +28,26 @@ urlpatterns = [
     path("customers/<int:pk>/emails/", workspace_views.email_send, name="workspace_email"),
     path("customers/<int:pk>/disputes/", workspace_views.dispute_raise, name="workspace_dispute"),
     path("customers/<int:pk>/escalations/", workspace_views.escalate, name="workspace_escalate"),
+    path(
+        "customers/<int:pk>/follow-ups/<int:follow_up_id>/done/",
+        workspace_views.follow_up_done,
+        name="workspace_follow_up_done",
+    ),
+    path(
+        "customers/<int:pk>/promises/<int:promise_id>/cancel/",
+        workspace_views.promise_cancel,
+        name="workspace_promise_cancel",
+    ),
+    path(
+        "customers/<int:pk>/escalations/<int:escalation_id>/resolve/",
+        workspace_views.escalation_resolve,
+        name="workspace_escalation_resolve",
+    ),
+    path(
+        "customers/<int:pk>/disputes/<int:dispute_id>/resolve/",
+        workspace_views.dispute_resolve,
+        name="workspace_dispute_resolve",
+    ),
     path("queue/", queue_views.queue, name="queue"),
     path("queue/next/", queue_views.queue_next_account, name="queue_next"),
     path("team/", team_views.team, name="team"),

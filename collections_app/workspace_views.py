@@ -10,18 +10,21 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.errors import ServiceError
+from disputes.models import Dispute
 from invoices.selectors import customer_ledger_summary
 
 from . import services
 from .forms import CallForm, DisputeForm, EmailForm, EscalationForm, FollowUpForm, PromiseForm
+from .models import Escalation, FollowUp, Promise
 from .queue_views import filters_from
 from .selectors import (
     bucket_of,
@@ -80,11 +83,9 @@ def _context(request, customer, *, bound: dict | None = None) -> dict:
     events = Paginator(timeline(customer), TIMELINE_PAGE_SIZE).get_page(request.GET.get("page"))
     filters = filters_from(request)
     came_from = request.GET.get("from") or request.POST.get("from", "")
-    next_url = (
-        f"{reverse('queue_next')}?{urlencode({**filters.as_query(), 'from': came_from})}"
-        if came_from
-        else ""
-    )
+    # Paging the open items keeps the way back into the queue, so `n` still works.
+    queue_query = urlencode({**filters.as_query(), "from": came_from}) if came_from else ""
+    next_url = f"{reverse('queue_next')}?{queue_query}" if came_from else ""
     return {
         "customer": customer,
         "state": customer.queue,
@@ -97,6 +98,7 @@ def _context(request, customer, *, bound: dict | None = None) -> dict:
         "side": workspace_side(customer),
         "next_url": next_url,
         "came_from": came_from,
+        "queue_query": queue_query,
         "today": today,
     }
 
@@ -271,3 +273,102 @@ def escalate(request, pk: int):
         return f"Escalated to {who}."
 
     return _act(request, pk, "escalate", perform)
+
+
+# --- moving what is open on the account: one button each, the reason typed beside it ------
+
+
+def _transition(request, pk: int, object_id: int, *, model, permission: str, perform):
+    """Reach first (another portfolio's account is a 404 whatever the role), then the
+    permission, then the object, which must belong to this account."""
+    customer = workspace_customer(request.user, pk)
+    if not request.user.has_perm(permission):
+        raise PermissionDenied
+    target = get_object_or_404(model, pk=object_id, customer=customer)
+    try:
+        done = perform(target, request.POST)
+    except ServiceError as refusal:
+        messages.error(request, refusal.message)
+    else:
+        messages.success(request, done)
+    if not request.htmx:
+        return redirect(_workspace_url(request, pk))
+    customer = workspace_customer(request.user, pk)
+    return render(request, "collections_app/_workspace_body.html", _context(request, customer))
+
+
+def _open_work_action(view):
+    return login_required(
+        permission_required("accounts.view_customer", raise_exception=True)(require_POST(view))
+    )
+
+
+@_open_work_action
+def follow_up_done(request, pk: int, follow_up_id: int):
+    def perform(follow_up, data):
+        services.follow_up_complete(actor=request.user, follow_up=follow_up)
+        return f"Follow-up of {follow_up.due_date:%b %d} done."
+
+    return _transition(
+        request,
+        pk,
+        follow_up_id,
+        model=FollowUp,
+        permission="collections_app.add_followup",
+        perform=perform,
+    )
+
+
+@_open_work_action
+def promise_cancel(request, pk: int, promise_id: int):
+    def perform(promise, data):
+        services.promise_cancel(actor=request.user, promise=promise, reason=data.get("reason", ""))
+        return f"Promise of {promise.amount:,.2f} {promise.currency_id} cancelled."
+
+    return _transition(
+        request,
+        pk,
+        promise_id,
+        model=Promise,
+        permission="collections_app.add_promise",
+        perform=perform,
+    )
+
+
+@_open_work_action
+def escalation_resolve(request, pk: int, escalation_id: int):
+    """The escalation was addressed to the credit manager, who decides: the permission to
+    change an account's credit is the one that resolves it."""
+
+    def perform(escalation, data):
+        services.escalation_resolve(
+            actor=request.user, escalation=escalation, resolution=data.get("resolution", "")
+        )
+        return "Escalation resolved."
+
+    return _transition(
+        request,
+        pk,
+        escalation_id,
+        model=Escalation,
+        permission="accounts.change_customer",
+        perform=perform,
+    )
+
+
+@_open_work_action
+def dispute_resolve(request, pk: int, dispute_id: int):
+    def perform(dispute, data):
+        services.dispute_resolve(
+            actor=request.user, dispute=dispute, resolution=data.get("resolution", "")
+        )
+        return f"Dispute of {dispute.amount:,.2f} {dispute.currency_id} resolved."
+
+    return _transition(
+        request,
+        pk,
+        dispute_id,
+        model=Dispute,
+        permission="disputes.add_dispute",
+        perform=perform,
+    )

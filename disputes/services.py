@@ -13,7 +13,7 @@ from accounts.models import Customer
 from accounts.money import to_positive_money
 from invoices.models import Invoice
 
-from .models import Dispute, DisputeReason, DisputeStatus
+from .models import DISPUTE_TRANSITIONS, Dispute, DisputeReason, DisputeStatus
 
 
 def dispute_open(
@@ -83,5 +83,32 @@ def dispute_open(
                 "currency": dispute.currency_id,
                 "reason_code": reason_code,
             },
+        )
+    return dispute
+
+
+def dispute_resolve(*, actor, dispute: Dispute, resolution: str) -> Dispute:
+    """Close a dispute with a word on how it ended; routing and root cause come with the
+    disputes issue."""
+    resolution = resolution.strip()
+    if not resolution:
+        raise ServiceError("say how the dispute was resolved", field="resolution")
+    with transaction.atomic():
+        dispute = Dispute.objects.select_for_update().get(pk=dispute.pk)
+        if DisputeStatus.RESOLVED not in DISPUTE_TRANSITIONS[dispute.status]:
+            raise ServiceError(
+                f"a {dispute.get_status_display().lower()} dispute cannot be resolved",
+                field="status",
+                code="invalid_transition",
+            )
+        before = {"status": dispute.status}
+        dispute.status = DisputeStatus.RESOLVED
+        dispute.save(update_fields=["status"])
+        audit_record(
+            actor=actor,
+            action="dispute.resolve",
+            instance=dispute,
+            before=before,
+            after={"status": dispute.status, "resolution": resolution},
         )
     return dispute

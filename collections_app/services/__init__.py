@@ -1,9 +1,9 @@
 """Every write of the collector's workflow (DESIGN.md "services")."""
 
 from .activities import call_log, note_add
-from .disputes import dispute_raise
+from .disputes import dispute_raise, dispute_resolve
 from .emails import EMAIL_TEMPLATES, statement_email_send, statement_pdf
-from .escalations import escalation_raise
+from .escalations import escalation_raise, escalation_resolve
 from .follow_ups import follow_up_complete, follow_up_schedule
 from .promises import on_cash_applied, promise_cancel, promise_record, promises_evaluate
 from .queue import queue_state_refresh
@@ -14,7 +14,9 @@ __all__ = [
     "call_log",
     "customers_reassign",
     "dispute_raise",
+    "dispute_resolve",
     "escalation_raise",
+    "escalation_resolve",
     "follow_up_complete",
     "follow_up_schedule",
     "note_add",

@@ -7,8 +7,8 @@ from decimal import Decimal
 from django.db import transaction
 
 from accounts.models import Customer
+from disputes import services as disputes
 from disputes.models import Dispute
-from disputes.services import dispute_open
 
 from ..models import ActivityKind
 from .activities import activity_add
@@ -25,7 +25,7 @@ def dispute_raise(
     amount: Decimal | None = None,
 ) -> Dispute:
     with transaction.atomic():
-        dispute = dispute_open(
+        dispute = disputes.dispute_open(
             actor=actor,
             customer=customer,
             invoice_ids=invoice_ids,
@@ -43,4 +43,18 @@ def dispute_raise(
             note=note,
         )
         queue_state_refresh(customer_ids=[customer.pk])
+    return dispute
+
+
+def dispute_resolve(*, actor, dispute: Dispute, resolution: str) -> Dispute:
+    with transaction.atomic():
+        dispute = disputes.dispute_resolve(actor=actor, dispute=dispute, resolution=resolution)
+        activity_add(
+            actor=actor,
+            customer=dispute.customer,
+            kind=ActivityKind.DISPUTE,
+            summary=f"Dispute of {dispute.amount:,.2f} {dispute.currency_id} resolved",
+            note=resolution.strip(),
+        )
+        queue_state_refresh(customer_ids=[dispute.customer_id])
     return dispute

@@ -11,7 +11,7 @@ from accounts.audit import audit_record
 from accounts.errors import ServiceError
 from accounts.models import Customer
 
-from ..models import ActivityKind, Escalation, EscalationStatus, FollowUp
+from ..models import ESCALATION_TRANSITIONS, ActivityKind, Escalation, EscalationStatus, FollowUp
 from .activities import activity_add
 from .queue import queue_state_refresh
 
@@ -67,4 +67,39 @@ def escalation_raise(*, actor, customer: Customer, reason: str) -> Escalation:
             },
         )
         queue_state_refresh(customer_ids=[customer.pk])
+    return escalation
+
+
+def escalation_resolve(*, actor, escalation: Escalation, resolution: str) -> Escalation:
+    resolution = resolution.strip()
+    if not resolution:
+        raise ServiceError("say what was decided", field="resolution")
+    with transaction.atomic():
+        escalation = (
+            Escalation.objects.select_for_update().select_related("customer").get(pk=escalation.pk)
+        )
+        if EscalationStatus.RESOLVED not in ESCALATION_TRANSITIONS[escalation.status]:
+            raise ServiceError(
+                f"a {escalation.get_status_display().lower()} escalation cannot be resolved",
+                field="status",
+                code="invalid_transition",
+            )
+        before = {"status": escalation.status}
+        escalation.status = EscalationStatus.RESOLVED
+        escalation.save(update_fields=["status"])
+        activity_add(
+            actor=actor,
+            customer=escalation.customer,
+            kind=ActivityKind.ESCALATION,
+            summary="Escalation resolved",
+            note=resolution,
+        )
+        audit_record(
+            actor=actor,
+            action="escalation.resolve",
+            instance=escalation,
+            before=before,
+            after={"status": escalation.status, "resolution": resolution},
+        )
+        queue_state_refresh(customer_ids=[escalation.customer_id])
     return escalation

@@ -257,6 +257,9 @@ def promises_evaluate(*, customer_ids: set[int] | None = None, actor=None) -> in
 
 
 def promise_cancel(*, actor, promise: Promise, reason: str) -> Promise:
+    reason = reason.strip()
+    if not reason:
+        raise ServiceError("say why the promise is cancelled", field="reason")
     with transaction.atomic():
         promise = Promise.objects.select_for_update().select_related("customer").get(pk=promise.pk)
         if PromiseStatus.CANCELLED not in PROMISE_TRANSITIONS[promise.status]:

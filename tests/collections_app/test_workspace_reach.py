@@ -1,5 +1,7 @@
 """Reach: collector A cannot see, act on, or be queued B's accounts on any workspace route."""
 
+from decimal import Decimal
+
 import pytest
 from django.test import Client
 from django.urls import get_resolver
@@ -22,7 +24,36 @@ WRITES = {
     "workspace_email": {"email-template": "statement"},
     "workspace_dispute": {"dispute-reason_code": "pricing"},
     "workspace_escalate": {"escalate-reason": "needs a manager"},
+    "workspace_follow_up_done": {},
+    "workspace_promise_cancel": {"reason": "customer withdrew"},
+    "workspace_escalation_resolve": {"resolution": "terms agreed"},
+    "workspace_dispute_resolve": {"resolution": "credit issued"},
 }
+
+
+def _open_work(name: str, customer) -> list[int]:
+    """The second id of the routes that act on one open item of the account."""
+    owner = customer.assigned_collector
+    if name == "workspace_follow_up_done":
+        return [services.follow_up_schedule(actor=owner, customer=customer, due_date=today()).pk]
+    if name == "workspace_promise_cancel":
+        promise = services.promise_record(
+            actor=owner,
+            customer=customer,
+            amount=Decimal("10.00"),
+            promised_date=today() + days(3),
+            invoice_ids=[],
+        )
+        return [promise.pk]
+    if name == "workspace_escalation_resolve":
+        return [services.escalation_raise(actor=owner, customer=customer, reason="needs terms").pk]
+    if name == "workspace_dispute_resolve":
+        invoice_ids = list(customer.invoices.values_list("pk", flat=True))
+        dispute = services.dispute_raise(
+            actor=owner, customer=customer, invoice_ids=invoice_ids, reason_code="pricing"
+        )
+        return [dispute.pk]
+    return []
 
 
 @pytest.fixture
@@ -44,10 +75,10 @@ def _client(user) -> Client:
     return client
 
 
-def _url(name: str, pk: int) -> str:
+def _url(name: str, pk: int, *more: int) -> str:
     from django.urls import reverse
 
-    return reverse(name, args=[pk])
+    return reverse(name, args=[pk, *more])
 
 
 def _records() -> tuple:
@@ -58,6 +89,10 @@ def _records() -> tuple:
         Escalation.objects.count(),
         Dispute.objects.count(),
         AuditEntry.objects.count(),
+        *(
+            m.objects.filter(status="open").count()
+            for m in (Promise, FollowUp, Escalation, Dispute)
+        ),
     )
 
 
@@ -80,11 +115,10 @@ def test_collector_gets_404_acting_on_another_portfolios_account(name, alice, bo
     contact = ContactFactory(customer=bobs_account)
     body = {**WRITES[name], "email-contact": contact.pk}
     invoice_id = bobs_account.invoices.get().pk
+    url = _url(name, bobs_account.pk, *_open_work(name, bobs_account))
     before = _records()
 
-    response = _client(alice).post(
-        _url(name, bobs_account.pk), {**body, "invoices": [invoice_id]}, HTTP_HX_REQUEST="true"
-    )
+    response = _client(alice).post(url, {**body, "invoices": [invoice_id]}, HTTP_HX_REQUEST="true")
 
     assert response.status_code == 404
     assert _records() == before
