@@ -32,9 +32,9 @@ def quickstart_database(pgdata: Path) -> dict:
         warnings.simplefilter("ignore")
         server = pgserver.get_server(pgdata, cleanup_mode="stop")
     info = server.get_postmaster_info()
-    exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE_NAME}';")
+    exists = server.psql("SELECT 1 FROM pg_database WHERE datname = 'dunwell';")
     if "(0 rows)" in exists:
-        server.psql(f"CREATE DATABASE {DATABASE_NAME};")
+        server.psql("CREATE DATABASE dunwell;")
     return {
         "ENGINE": "django.db.backends.postgresql",
         "NAME": DATABASE_NAME,

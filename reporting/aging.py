@@ -77,6 +77,9 @@ class AgingQuery:
     basis: str = "due"
     currency: str | None = None
     rates: dict[str, Decimal] | None = None
+    # True: only items an open dispute names (today's disputes, whatever as_of); False: only
+    # items none names; None: all.
+    in_dispute: bool | None = None
     # "forward" (Σ up to as_of) or "backward" (stored balance + Σ after as_of); both give
     # the same figures (tests/reporting/test_aging_reconciliation.py); None picks the cheaper.
     method: str | None = None
@@ -109,6 +112,12 @@ class Aging:
     items: int = 0
 
 
+# An invoice is in dispute when an open dispute names it.
+IN_OPEN_DISPUTE = """SELECT 1 FROM disputes_dispute_invoices di
+    JOIN disputes_dispute d ON d.id = di.dispute_id
+    WHERE di.invoice_id = i.id AND d.status = %s"""
+
+
 def _counts_forward(query: AgingQuery) -> bool:
     if query.method is not None:
         return query.method == "forward"
@@ -122,6 +131,11 @@ def _items_cte(query: AgingQuery, rates: dict[str, Decimal]) -> tuple[str, list]
     day_column = "i.due_date" if query.basis == "due" else "i.issue_date"
     days = f"(%s::date - {day_column})"
     currency_filter = "AND i.currency_id = %s" if query.currency else ""
+    dispute_filter = (
+        ""
+        if query.in_dispute is None
+        else f"AND {'' if query.in_dispute else 'NOT'} EXISTS ({IN_OPEN_DISPUTE})"
+    )
     # Someone with the team view and no filter reaches every customer: no IN (...) needed.
     scoped = bool(query.customers.query.where)
     scope_filter = f"AND i.customer_id IN ({scope_sql})" if scoped else ""
@@ -130,8 +144,14 @@ def _items_cte(query: AgingQuery, rates: dict[str, Decimal]) -> tuple[str, list]
     item_columns = f"""i.id, i.number, i.customer_id, i.currency_id, i.issue_date, i.due_date,
                {days} AS days"""
     as_of = query.as_of
-    filters = f"{scope_filter} {currency_filter}"
-    branch = [as_of, as_of, *scope_params, *([query.currency] if query.currency else [])]
+    filters = f"{scope_filter} {currency_filter} {dispute_filter}"
+    branch = [
+        as_of,
+        as_of,
+        *scope_params,
+        *([query.currency] if query.currency else []),
+        *([] if query.in_dispute is None else ["open"]),
+    ]
     if _counts_forward(query):
         # amount - Σ movements effective on or before as_of: the textbook form.
         items, items_params = (

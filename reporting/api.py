@@ -16,6 +16,7 @@ from .forms import AgingForm, KpiForm
 from .fx import ReportError
 from .kpis import KPI_NAMES, inputs_live, kpis_from_inputs, rounded
 from .selectors import aging_query_for, customers_in_reach
+from .workflow import promise_kept
 
 
 def money(value) -> str:
@@ -57,6 +58,7 @@ def _form_or_400(form):
         OpenApiParameter("collector", int),
         OpenApiParameter("currency", str),
         OpenApiParameter("customer", int),
+        OpenApiParameter("in_dispute", str, enum=["yes", "no"]),
     ],
     responses={200: dict},
 )
@@ -79,14 +81,17 @@ def aging_report(request):
 @api_view(["GET"])
 @permission_classes([requires("invoices.view_invoice")])
 def kpi_report(request):
-    """DSO, countback DSO, best-possible DSO, ADD, CEI and over-90 share for a period."""
+    """DSO, countback DSO, best-possible DSO, ADD, CEI, over-90 share and promise-kept rate
+    for a period."""
     form = _form_or_400(KpiForm(request.query_params))
     start, end = form.cleaned_data["start"], form.cleaned_data["end"]
     try:
-        inputs = inputs_live(customers_in_reach(request.user), start, end)
+        customers = customers_in_reach(request.user)
+        inputs = inputs_live(customers, start, end)
     except ReportError as error:
         raise ValidationError({"end": [str(error)]}) from None
     figures = kpis_from_inputs(inputs)
+    promises, promises_by_collector = promise_kept(customers, start, end)
     payload = {"start": start.isoformat(), "end": end.isoformat()}
     for name in KPI_NAMES:
         value = rounded(figures[name])
@@ -100,9 +105,25 @@ def kpi_report(request):
             "current_ar": money(inputs.current_end),
             "credit_sales": money(inputs.sales),
             "cash_collected": money(inputs.cash_collected),
+            **promise_payload(promises),
+            "promise_kept_rate_by_collector": [
+                {"collector": entry.collector_id, "name": entry.name}
+                | promise_payload(entry.figures)
+                for entry in promises_by_collector
+            ],
         }
     )
     return Response(payload)
+
+
+def promise_payload(figures) -> dict:
+    rate = rounded(figures.rate)
+    return {
+        "promise_kept_rate": None if rate is None else str(rate),
+        "promises_kept": figures.kept,
+        "promises_partially_kept": figures.partially_kept,
+        "promises_broken": figures.broken,
+    }
 
 
 report_urlpatterns = [

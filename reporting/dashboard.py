@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import calendar
 import datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import connection, transaction
 from django.db.models import QuerySet
@@ -12,7 +13,7 @@ from django.utils import timezone
 from .aging import BUCKET_LABELS, BUCKETS, REPORT_SESSION
 from .fx import rates_on, rates_sql
 from .kpis import KPI_NAMES, inputs_live, kpis_from_inputs, previous_period, rounded
-from .models import ARSnapshot
+from .models import ARSnapshot, CashTarget
 from .snapshots import inputs_from_snapshots, month_end_snapshots
 
 KPI_LABELS = {
@@ -135,3 +136,28 @@ def top_overdue(customers: QuerySet, today: datetime.date | None = None) -> list
         row["days"] = (today - row["oldest_due"]).days
         row["overdue"] = row["overdue"] or Decimal("0.00")
     return rows
+
+
+def cash_target(start: datetime.date, end: datetime.date) -> Decimal | None:
+    """The cash to collect in [start, end]: each month's target times the share of its days
+    inside the period, rounded to the cent; None when no month of the period has one."""
+    first = start.replace(day=1)
+    targets = dict(
+        CashTarget.objects.filter(month__range=(first, end)).values_list("month", "amount")
+    )
+    if not targets:
+        return None
+    total = Decimal(0)
+    for month, amount in targets.items():
+        month_days = calendar.monthrange(month.year, month.month)[1]
+        month_end = month.replace(day=month_days)
+        inside = (min(end, month_end) - max(start, month)).days + 1
+        total += amount * inside / month_days
+    return total.quantize(Decimal("0.01"), ROUND_HALF_UP)
+
+
+def cash_progress(collected: Decimal, target: Decimal | None) -> Decimal | None:
+    """Cash collected as a percentage of the target, two places."""
+    if not target:
+        return None
+    return (collected / target * 100).quantize(Decimal("0.01"), ROUND_HALF_UP)

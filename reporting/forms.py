@@ -20,6 +20,12 @@ class AgingForm(forms.Form):
         queryset=Currency.objects.all(), to_field_name="code", required=False
     )
     customer = forms.IntegerField(required=False, min_value=1)
+    in_dispute = forms.TypedChoiceField(
+        choices=[("", "all"), ("yes", "yes"), ("no", "no")],
+        coerce=lambda value: value == "yes",
+        empty_value=None,
+        required=False,
+    )
 
     def filters(self) -> AgingFilters:
         data = self.cleaned_data
@@ -30,6 +36,7 @@ class AgingForm(forms.Form):
             collector=data.get("collector"),
             currency=data["currency"].code if data.get("currency") else None,
             customer=data.get("customer"),
+            in_dispute=data.get("in_dispute"),
         )
 
 

@@ -108,3 +108,21 @@ class ExportJob(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in (ExportStatus.DONE, ExportStatus.FAILED)
+
+
+class CashTarget(models.Model):
+    """How much cash finance means to collect in a calendar month, in the reporting currency
+    (``settings.REPORTING_CURRENCY``); set in the admin."""
+
+    month = models.DateField(unique=True, help_text="the first day of the month")
+    amount = models.DecimalField(**MONEY)
+
+    class Meta:
+        ordering = ["-month"]
+        constraints = [
+            models.CheckConstraint(condition=Q(month__day=1), name="cash_target_first_of_month"),
+            models.CheckConstraint(condition=Q(amount__gte=0), name="cash_target_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"cash target {self.month:%Y-%m}: {self.amount}"

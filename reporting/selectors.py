@@ -21,6 +21,7 @@ class AgingFilters:
     collector: int | None = None
     currency: str | None = None
     customer: int | None = None
+    in_dispute: bool | None = None  # True: only items an open dispute names; False: none
 
 
 def customers_in_reach(user, filters: AgingFilters | None = None) -> QuerySet:
@@ -41,6 +42,7 @@ def aging_query_for(user, filters: AgingFilters) -> AgingQuery:
         as_of=filters.as_of,
         basis=filters.basis,
         currency=filters.currency,
+        in_dispute=filters.in_dispute,
     )
 
 

@@ -15,13 +15,21 @@ from accounts.roles import TEAM_VIEW
 from accounts.selectors import sees_all_portfolios
 
 from .aging import BUCKET_LABELS, BUCKETS, aging, detail_page
-from .dashboard import default_period, kpi_tiles, top_overdue_on, trend
+from .dashboard import (
+    cash_progress,
+    cash_target,
+    default_period,
+    kpi_tiles,
+    top_overdue_on,
+    trend,
+)
 from .exports import export_path
 from .forms import AgingForm, KpiForm
 from .fx import ReportError
 from .models import ExportFormat, ExportKind, ExportStatus
 from .selectors import aging_query_for, customers_in_reach, export_jobs_for
 from .services import export_job_create
+from .workflow import open_disputes_by_reason, promise_kept
 
 PAGE_SIZE = 50
 
@@ -132,6 +140,12 @@ def dashboard(request):
     try:
         context.update(kpi_tiles(customers, start, end))
         context["top_overdue_date"], context["top_overdue"] = top_overdue_on(customers, end)
+        context["promises"], context["promises_by_collector"] = promise_kept(customers, start, end)
+        context["disputes_by_reason"] = open_disputes_by_reason(customers)
+        context["cash_target"] = cash_target(start, end)
+        context["cash_progress"] = cash_progress(
+            context["inputs"].cash_collected, context["cash_target"]
+        )
     except ReportError as error:
         context["error"] = str(error)
     context["chart_data"] = trend(end)

@@ -32,6 +32,7 @@ def _filters(parameters: dict) -> AgingFilters:
         collector=parameters.get("collector"),
         currency=parameters.get("currency"),
         customer=parameters.get("customer"),
+        in_dispute=parameters.get("in_dispute"),
     )
 
 

@@ -1,6 +1,7 @@
 """Finance reads the aging and exports it; the CFO's dashboard draws its charts."""
 
 import datetime
+from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
@@ -9,6 +10,7 @@ from django.utils import timezone
 from accounts import roles
 from accounts.models import Currency, ExchangeRate
 from collections_app.celery import app as celery_app
+from reporting.models import CashTarget
 from tests.factories import CustomerFactory, invoice, user_in_role
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -90,6 +92,9 @@ def test_finance_reads_the_aging_summary_and_detail_and_exports_it(page, screens
 def test_cfo_dashboard_draws_both_charts(page, screenshot):
     user_in_role(roles.CFO, "carla")
     _ledger()
+    today = timezone.localdate()
+    for month in {today.replace(day=1), (today - datetime.timedelta(days=31)).replace(day=1)}:
+        CashTarget.objects.create(month=month, amount=Decimal("20000.00"))
 
     _log_in(page, "carla")
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Dashboard").click()
@@ -101,5 +106,6 @@ def test_cfo_dashboard_draws_both_charts(page, screenshot):
         assert page.locator(canvas).evaluate(
             "c => c.getContext('2d').getImageData(0, 0, c.width, c.height).data.some(v => v)"
         )
-    assert page.locator(".tile.kpi").count() == 8
+    assert page.locator(".tile.kpi").count() == 9
+    assert page.locator("progress.cash-target").count() == 1
     screenshot("reporting_dashboard")

@@ -6,7 +6,9 @@ import pytest
 from rest_framework.test import APIClient
 
 from accounts import roles
+from collections_app.models import PromiseStatus
 from tests.factories import CustomerFactory, invoice, user_in_role
+from tests.reporting.workflow_records import promise
 
 pytestmark = pytest.mark.django_db
 
@@ -42,6 +44,11 @@ def test_kpi_api_returns_each_figure_rounded_to_two_places():
         "current_ar": "400.00",
         "credit_sales": "1000.00",
         "cash_collected": "0.00",
+        "promise_kept_rate": None,
+        "promises_kept": 0,
+        "promises_partially_kept": 0,
+        "promises_broken": 0,
+        "promise_kept_rate_by_collector": [],
     }
 
 
@@ -68,6 +75,35 @@ def test_a_collector_gets_kpis_of_their_own_portfolio_only():
     body = client.get(URL, {"start": "2026-03-01", "end": "2026-03-31"}).json()
 
     assert (body["ar_end"], body["credit_sales"]) == ("100.00", "100.00")
+
+
+def test_promise_kept_rate_is_a_decimal_string_overall_and_per_collector():
+    cfo = user_in_role(roles.CFO, "cfo")
+    alice = user_in_role(roles.COLLECTOR, "alice")
+    customer = CustomerFactory(assigned_collector=alice)
+    for status in [PromiseStatus.KEPT, PromiseStatus.KEPT, PromiseStatus.BROKEN]:
+        promise(customer, status, datetime.date(2026, 3, 15), alice)
+    promise(customer, PromiseStatus.PARTIALLY_KEPT, datetime.date(2026, 4, 1), alice)
+    client = APIClient()
+    client.force_authenticate(cfo)
+
+    body = client.get(URL, {"start": "2026-03-01", "end": "2026-03-31"}).json()
+
+    assert (body["promise_kept_rate"], body["promises_kept"], body["promises_broken"]) == (
+        "66.67",
+        2,
+        1,
+    )
+    assert body["promise_kept_rate_by_collector"] == [
+        {
+            "collector": alice.pk,
+            "name": "alice",
+            "promise_kept_rate": "66.67",
+            "promises_kept": 2,
+            "promises_partially_kept": 0,
+            "promises_broken": 1,
+        }
+    ]
 
 
 def test_start_after_end_is_refused():

@@ -3,6 +3,7 @@
 import datetime
 import json
 import re
+from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
@@ -11,8 +12,12 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts import roles
+from collections_app.models import PromiseStatus
 from reporting.aging import BUCKET_LABELS, BUCKETS
-from tests.factories import CustomerFactory, invoice, user_in_role
+from reporting.dashboard import cash_target
+from reporting.models import CashTarget
+from tests.factories import CustomerFactory, invoice, payment, user_in_role
+from tests.reporting.workflow_records import dispute, promise
 
 pytestmark = pytest.mark.django_db
 
@@ -54,6 +59,57 @@ def test_cfo_sees_kpi_tiles_charts_and_the_top_overdue_accounts(client, ledger):
     assert "<script>" not in html  # CSP: no inline script, data travels as JSON
 
 
+def test_the_dashboard_shows_promises_kept_per_collector_and_disputes_by_reason(client, ledger):
+    today = timezone.localdate()
+    alice = user_in_role(roles.COLLECTOR, "alice")
+    customer = CustomerFactory(name="Promising Ltd")
+    promise(customer, PromiseStatus.KEPT, today - datetime.timedelta(days=3), alice)
+    promise(customer, PromiseStatus.BROKEN, today - datetime.timedelta(days=4), alice)
+    promise(customer, PromiseStatus.BROKEN, today - datetime.timedelta(days=5), alice)
+    promise(customer, PromiseStatus.KEPT, today - datetime.timedelta(days=6), alice)
+    dispute(customer, "damaged", "123.45")
+    client.force_login(user_in_role(roles.CFO, "cfo"))
+
+    html = client.get("/dashboard/").content.decode()
+
+    assert "<span>Promises kept</span>\n    <strong>50.00 %</strong>" in html
+    assert "2 of 4 due in the period" in html
+    assert (
+        '<tr><td>alice</td><td class="num">2</td><td class="num">0</td>\n'
+        '    <td class="num">2</td><td class="num">50.00 %</td></tr>'
+    ) in html
+    assert '<td>Damaged goods</td><td class="num">1</td>' in html
+    assert "123.45" in html
+
+
+def test_the_cash_tile_shows_collected_against_the_target_with_a_progress_bar(client, ledger):
+    end = timezone.localdate() - datetime.timedelta(days=1)
+    start = end - datetime.timedelta(days=29)
+    payment(CustomerFactory(), "250.00", received_date=end)
+    call_command("backfill_snapshots", "--start", end.isoformat(), "--end", end.isoformat())
+    month = start.replace(day=1)
+    while month <= end:
+        CashTarget.objects.create(month=month, amount=Decimal("1000.00"))
+        month = (month + datetime.timedelta(days=32)).replace(day=1)
+    target = cash_target(start, end)
+    client.force_login(user_in_role(roles.CFO, "cfo"))
+
+    html = client.get("/dashboard/", {"start": start, "end": end}).content.decode()
+
+    progress = (Decimal("250.00") / target * 100).quantize(Decimal("0.01"))
+    assert f'<progress class="cash-target" max="100" value="{progress}">' in html
+    assert f"{progress} % of the " in html
+
+
+def test_without_a_target_the_cash_tile_says_so(client, ledger):
+    client.force_login(user_in_role(roles.CFO, "cfo"))
+
+    html = client.get("/dashboard/").content.decode()
+
+    assert "no cash target set for the period" in html
+    assert "<progress" not in html
+
+
 def test_a_collector_without_team_view_cannot_open_the_dashboard(client):
     client.force_login(user_in_role(roles.COLLECTOR, "alice"))
 
@@ -67,4 +123,6 @@ def test_the_dashboard_reads_snapshots_in_a_bounded_number_of_queries(client, le
     with CaptureQueriesContext(connection) as captured:
         client.get("/dashboard/")
 
-    assert len(captured.captured_queries) <= 12
+    # a constant count: session and user, snapshots, top overdue, promises, disputes and
+    # the cash target
+    assert len(captured.captured_queries) <= 15
