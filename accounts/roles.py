@@ -23,6 +23,7 @@ _VIEW_ALL = [
     "invoices.view_adjustment",
     "collections_app.view_activity",
     "collections_app.view_promise",
+    "collections_app.view_paymentplan",
     "collections_app.view_followup",
     "collections_app.view_escalation",
     "collections_app.view_queuestate",
@@ -37,6 +38,7 @@ REASSIGN = "collections_app.reassign_customers"
 _WORK_ACCOUNTS = [
     "collections_app.add_activity",
     "collections_app.add_promise",
+    "collections_app.add_paymentplan",
     "collections_app.add_followup",
     "collections_app.add_escalation",
     "disputes.add_dispute",

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime
+from decimal import ROUND_DOWN, Decimal
+
 from django import forms
 from django.forms.utils import flatatt
 from django.utils.html import format_html, format_html_join
@@ -131,6 +134,42 @@ class PromiseForm(_CustomerForm):
     promised_date = forms.DateField(widget=QuickDate)
     note = forms.CharField(widget=QuickTextarea, required=False)
     invoices = InvoiceIdsField()
+
+
+class PaymentPlanForm(_CustomerForm):
+    """Expands a total, a count, a first date and an interval into equal instalments (the
+    cents left over go on the last one); the service judges the schedule."""
+
+    total_amount = forms.DecimalField(
+        max_digits=18, decimal_places=2, min_value=0.01, label="Total", widget=QuickNumber
+    )
+    count = forms.IntegerField(
+        min_value=2, max_value=12, initial=3, label="Instalments", widget=QuickNumber
+    )
+    first_date = forms.DateField(label="First instalment due", widget=QuickDate)
+    interval_days = forms.IntegerField(
+        min_value=7, max_value=92, initial=30, label="Days between instalments", widget=QuickNumber
+    )
+    note = forms.CharField(widget=QuickTextarea, required=False)
+
+    def clean(self):
+        data = super().clean()
+        total, count = data.get("total_amount"), data.get("count")
+        first, interval = data.get("first_date"), data.get("interval_days")
+        if None in (total, count, first, interval):
+            return data
+        each = (total / count).quantize(Decimal("0.01"), rounding=ROUND_DOWN)
+        if each <= 0:
+            self.add_error("total_amount", "The total is too small to split that many ways.")
+            return data
+        data["installments"] = [
+            (
+                first + datetime.timedelta(days=interval * n),
+                each if n < count - 1 else total - each * (count - 1),
+            )
+            for n in range(count)
+        ]
+        return data
 
 
 class FollowUpForm(_CustomerForm):

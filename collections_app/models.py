@@ -142,6 +142,80 @@ class Promise(models.Model):
         return f"{self.amount} {self.currency_id} by {self.promised_date}"
 
 
+class PaymentPlanStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    COMPLETED = "completed", "Completed"
+    BROKEN = "broken", "Broken"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+# Like promises, judged plans may move again when cash is reversed or applied with an
+# earlier effective date. Cancelled is final.
+PAYMENT_PLAN_TRANSITIONS: dict[str, set[str]] = {
+    PaymentPlanStatus.OPEN: {
+        PaymentPlanStatus.COMPLETED,
+        PaymentPlanStatus.BROKEN,
+        PaymentPlanStatus.CANCELLED,
+    },
+    PaymentPlanStatus.COMPLETED: {PaymentPlanStatus.OPEN, PaymentPlanStatus.BROKEN},
+    PaymentPlanStatus.BROKEN: {
+        PaymentPlanStatus.OPEN,
+        PaymentPlanStatus.COMPLETED,
+        PaymentPlanStatus.CANCELLED,
+    },
+    PaymentPlanStatus.CANCELLED: set(),
+}
+
+
+class PaymentPlan(models.Model):
+    """Instalments agreed for an account; the total is the sum of its instalments."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="payment_plans")
+    currency = models.ForeignKey(Currency, on_delete=models.PROTECT, related_name="+")
+    total_amount = models.DecimalField(**MONEY)
+    status = models.CharField(
+        max_length=10, choices=PaymentPlanStatus.choices, default=PaymentPlanStatus.OPEN
+    )
+    collected_amount = models.DecimalField(**MONEY, default=0)
+    note = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    evaluated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["customer", "status"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(total_amount__gt=0), name="payment_plan_total_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(collected_amount__gte=0), name="payment_plan_collected_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"plan of {self.total_amount} {self.currency_id} for {self.customer_id}"
+
+
+class PaymentPlanInstallment(models.Model):
+    plan = models.ForeignKey(PaymentPlan, on_delete=models.CASCADE, related_name="installments")
+    due_date = models.DateField()
+    amount = models.DecimalField(**MONEY)
+
+    class Meta:
+        ordering = ["due_date", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="installment_amount_positive"),
+            models.UniqueConstraint(fields=["plan", "due_date"], name="installment_one_per_date"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.amount} due {self.due_date}"
+
+
 class FollowUpStatus(models.TextChoices):
     OPEN = "open", "Open"
     DONE = "done", "Done"
@@ -252,6 +326,9 @@ class QueueState(models.Model):
     broken_promise_date = models.DateField(null=True, blank=True)
     promise_due_today_amount = models.DecimalField(**MONEY, null=True, blank=True)
     next_promise_date = models.DateField(null=True, blank=True)
+    plan_next_amount = models.DecimalField(**MONEY, null=True, blank=True)
+    plan_next_date = models.DateField(null=True, blank=True)
+    broken_plan_date = models.DateField(null=True, blank=True)
     follow_up_due_date = models.DateField(null=True, blank=True)
     next_follow_up_date = models.DateField(null=True, blank=True)
     last_contact_at = models.DateTimeField(null=True, blank=True)

@@ -43,6 +43,8 @@ from .models import (
     EscalationStatus,
     FollowUp,
     FollowUpStatus,
+    PaymentPlan,
+    PaymentPlanStatus,
     Promise,
     PromiseStatus,
     QueueState,
@@ -129,6 +131,8 @@ def reason_lines(state: QueueState | None, *, today: datetime.date | None = None
             f"promise of {amount(state.broken_promise_amount)} broken "
             f"(due {ago} day{'s' if ago != 1 else ''} ago)"
         )
+    if state.broken_plan_date:
+        lines.append(f"payment plan broken {state.broken_plan_date:%b %d}")
     if state.promise_due_today_amount:
         lines.append(f"promise of {amount(state.promise_due_today_amount)} due today")
     if state.follow_up_due_date:
@@ -138,6 +142,11 @@ def reason_lines(state: QueueState | None, *, today: datetime.date | None = None
             lines.append(f"follow-up overdue since {state.follow_up_due_date:%b %d}")
     if state.next_promise_date and not state.broken_promise_date:
         lines.append(f"waiting on promise due {state.next_promise_date:%b %d}")
+    if state.plan_next_date and not state.broken_plan_date:
+        lines.append(
+            f"on a payment plan, next instalment {amount(state.plan_next_amount)} "
+            f"due {state.plan_next_date:%b %d}"
+        )
     if state.disputed_amount:
         lines.append(f"{amount(state.disputed_amount)} in dispute (not counted)")
     if state.credit_use_pct is not None and state.credit_use_pct >= 80:
@@ -222,12 +231,18 @@ def timeline(customer: Customer) -> QuerySet:
 
 
 def workspace_side(customer: Customer) -> dict:
-    """Open promises, follow-ups, disputes and escalations of one account: five queries."""
+    """Open promises, payment plans (and their instalments), follow-ups, disputes and
+    escalations of one account: seven queries."""
     return {
         "promises": list(
             Promise.objects.filter(customer=customer, status=PromiseStatus.OPEN).order_by(
                 "promised_date", "id"
             )[:20]
+        ),
+        "payment_plans": list(
+            PaymentPlan.objects.filter(customer=customer, status=PaymentPlanStatus.OPEN)
+            .prefetch_related("installments")
+            .order_by("created_at", "id")[:5]
         ),
         "follow_ups": list(
             FollowUp.objects.filter(customer=customer, status=FollowUpStatus.OPEN)

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from .services import promises_evaluate, queue_state_refresh
+from .services import payment_plans_evaluate, promises_evaluate, queue_state_refresh
 
 
 @shared_task(acks_late=True)
@@ -12,5 +12,6 @@ def queue_refresh_all() -> int:
 
 @shared_task(acks_late=True)
 def promise_sweep() -> int:
-    """Mark promises whose deadline passed without the cash; refresh the queue after."""
-    return promises_evaluate()
+    """Mark promises and payment plans whose deadlines passed without the cash; refresh the
+    queue after."""
+    return promises_evaluate() + payment_plans_evaluate()

@@ -21,6 +21,16 @@ urlpatterns = [
     path("customers/<int:pk>/calls/", workspace_views.call_log, name="workspace_call"),
     path("customers/<int:pk>/promises/", workspace_views.promise_record, name="workspace_promise"),
     path(
+        "customers/<int:pk>/payment-plans/",
+        workspace_views.payment_plan_agree,
+        name="workspace_payment_plan",
+    ),
+    path(
+        "customers/<int:pk>/payment-plans/<int:plan_id>/cancel/",
+        workspace_views.payment_plan_cancel,
+        name="workspace_payment_plan_cancel",
+    ),
+    path(
         "customers/<int:pk>/follow-ups/",
         workspace_views.follow_up_schedule,
         name="workspace_follow_up",

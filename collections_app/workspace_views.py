@@ -23,8 +23,16 @@ from disputes.models import Dispute
 from invoices.selectors import customer_ledger_summary
 
 from . import services
-from .forms import CallForm, DisputeForm, EmailForm, EscalationForm, FollowUpForm, PromiseForm
-from .models import Escalation, FollowUp, Promise
+from .forms import (
+    CallForm,
+    DisputeForm,
+    EmailForm,
+    EscalationForm,
+    FollowUpForm,
+    PaymentPlanForm,
+    PromiseForm,
+)
+from .models import Escalation, FollowUp, PaymentPlan, Promise
 from .queue_views import filters_from
 from .selectors import (
     bucket_of,
@@ -42,6 +50,7 @@ TIMELINE_PAGE_SIZE = 25
 FORMS = {
     "call": CallForm,
     "promise": PromiseForm,
+    "payment_plan": PaymentPlanForm,
     "follow_up": FollowUpForm,
     "email": EmailForm,
     "dispute": DisputeForm,
@@ -217,6 +226,20 @@ def promise_record(request, pk: int):
     return _act(request, pk, "promise", perform)
 
 
+@_action("collections_app.add_paymentplan")
+def payment_plan_agree(request, pk: int):
+    def perform(customer, data):
+        plan = services.payment_plan_agree(
+            actor=request.user,
+            customer=customer,
+            installments=data["installments"],
+            note=data["note"],
+        )
+        return f"Payment plan of {plan.total_amount:,.2f} {plan.currency_id} agreed."
+
+    return _act(request, pk, "payment_plan", perform)
+
+
 @_action("collections_app.add_followup")
 def follow_up_schedule(request, pk: int):
     def perform(customer, data):
@@ -331,6 +354,22 @@ def promise_cancel(request, pk: int, promise_id: int):
         promise_id,
         model=Promise,
         permission="collections_app.add_promise",
+        perform=perform,
+    )
+
+
+@_open_work_action
+def payment_plan_cancel(request, pk: int, plan_id: int):
+    def perform(plan, data):
+        services.payment_plan_cancel(actor=request.user, plan=plan, reason=data.get("reason", ""))
+        return f"Payment plan of {plan.total_amount:,.2f} {plan.currency_id} cancelled."
+
+    return _transition(
+        request,
+        pk,
+        plan_id,
+        model=PaymentPlan,
+        permission="collections_app.add_paymentplan",
         perform=perform,
     )
 

@@ -5,6 +5,7 @@ from .disputes import dispute_raise, dispute_resolve
 from .emails import EMAIL_TEMPLATES, statement_email_send, statement_pdf
 from .escalations import escalation_raise, escalation_resolve
 from .follow_ups import follow_up_complete, follow_up_schedule
+from .payment_plans import payment_plan_agree, payment_plan_cancel, payment_plans_evaluate
 from .promises import on_cash_applied, promise_cancel, promise_record, promises_evaluate
 from .queue import queue_state_refresh
 from .team import customers_reassign
@@ -21,6 +22,9 @@ __all__ = [
     "follow_up_schedule",
     "note_add",
     "on_cash_applied",
+    "payment_plan_agree",
+    "payment_plan_cancel",
+    "payment_plans_evaluate",
     "promise_cancel",
     "promise_record",
     "promises_evaluate",

@@ -30,6 +30,7 @@ from ..models import (
     PromiseStatus,
 )
 from .activities import activity_add
+from .payment_plans import payment_plans_evaluate
 from .queue import queue_state_refresh
 
 # Promises are re-judged when cash moves for this long after their deadline: a bank
@@ -292,4 +293,5 @@ def promise_cancel(*, actor, promise: Promise, reason: str) -> Promise:
 def on_cash_applied(customer_ids: set[int]) -> None:
     """The ledger's hook: cash moved for these customers, inside its transaction."""
     promises_evaluate(customer_ids=customer_ids)
+    payment_plans_evaluate(customer_ids=customer_ids)
     queue_state_refresh(customer_ids=customer_ids)

@@ -75,6 +75,25 @@ prom AS (
        OR (p.status = 'broken' AND p.promised_date >= %(today)s::date - %(broken_window)s)
     GROUP BY p.customer_id
 ),
+plan AS (
+    SELECT p.customer_id,
+           MAX((p.evaluated_at AT TIME ZONE %(tz)s)::date)
+               FILTER (WHERE p.status = 'broken') AS broken_date,
+           (ARRAY_AGG(n.amount * CASE WHEN p.currency_id = %(rep)s THEN 1
+                                      ELSE COALESCE(r.rate, 1) END
+                      ORDER BY n.due_date, n.id)
+               FILTER (WHERE n.id IS NOT NULL))[1] AS next_amt,
+           MIN(n.due_date) AS next_date
+    FROM collections_app_paymentplan p
+    JOIN target t ON t.id = p.customer_id
+    LEFT JOIN collections_app_paymentplaninstallment n
+           ON n.plan_id = p.id AND p.status = 'open' AND n.due_date >= %(today)s
+    LEFT JOIN rate r ON r.currency_id = p.currency_id
+    WHERE p.status = 'open'
+       OR (p.status = 'broken'
+           AND (p.evaluated_at AT TIME ZONE %(tz)s)::date >= %(today)s::date - %(broken_window)s)
+    GROUP BY p.customer_id
+),
 fu AS (
     SELECT f.customer_id,
            MIN(f.due_date) FILTER (WHERE f.due_date <= %(today)s) AS due,
@@ -102,6 +121,8 @@ parts AS (
            CASE WHEN t.credit_limit > 0
                 THEN ROUND(100 * COALESCE(inv.open_own, 0) / t.credit_limit)::int END AS credit_use,
            prom.broken_amt, prom.broken_date, prom.due_today, prom.next_date,
+           plan.broken_date AS plan_broken_date, plan.next_amt AS plan_next_amt,
+           plan.next_date AS plan_next_date,
            fu.due AS fu_due, fu.next_due AS fu_next,
            contact.last_at,
            LEAST(COALESCE(%(today)s::date - (contact.last_at AT TIME ZONE %(tz)s)::date,
@@ -109,13 +130,15 @@ parts AS (
     FROM target t
     LEFT JOIN inv ON inv.customer_id = t.id
     LEFT JOIN prom ON prom.customer_id = t.id
+    LEFT JOIN plan ON plan.customer_id = t.id
     LEFT JOIN fu ON fu.customer_id = t.id
     LEFT JOIN contact ON contact.customer_id = t.id
 ),
 scored AS (
     SELECT parts.*,
            (  100 * LN(1 + weighted / 1000)
-            + CASE WHEN broken_date IS NOT NULL THEN 150 ELSE 0 END
+            + CASE WHEN broken_date IS NOT NULL OR plan_broken_date IS NOT NULL
+                   THEN 150 ELSE 0 END
             + CASE WHEN due_today IS NOT NULL THEN 120 ELSE 0 END
             + CASE WHEN fu_due IS NOT NULL THEN 100 ELSE 0 END
             + CASE WHEN overdue > 0 THEN 2 * days_silent ELSE 0 END
@@ -123,7 +146,8 @@ scored AS (
                    WHEN 'hold' THEN 40 WHEN 'stop' THEN 60 ELSE 0 END ELSE 0 END
             + CASE WHEN credit_use >= 100 THEN 30 WHEN credit_use >= 80 THEN 15 ELSE 0 END
             + 10 * LN(1 + GREATEST(open_amt - disputed_amt, 0) / 10000)
-           ) * CASE WHEN next_date IS NOT NULL AND broken_date IS NULL AND fu_due IS NULL
+           ) * CASE WHEN (next_date IS NOT NULL OR plan_next_date IS NOT NULL)
+                         AND broken_date IS NULL AND plan_broken_date IS NULL AND fu_due IS NULL
                     THEN 0.2 ELSE 1 END AS raw
     FROM parts
 )
@@ -131,17 +155,19 @@ INSERT INTO collections_app_queuestate (
     customer_id, score, in_queue, currency_id, open_amount, overdue_amount, over_60_amount,
     disputed_amount, oldest_days_past_due, oldest_bucket, credit_use_pct,
     broken_promise_amount, broken_promise_date, promise_due_today_amount, next_promise_date,
-    follow_up_due_date, next_follow_up_date, last_contact_at, do_not_contact, refreshed_at
+    plan_next_amount, plan_next_date, broken_plan_date, follow_up_due_date, next_follow_up_date,
+    last_contact_at, do_not_contact, refreshed_at
 )
 SELECT customer_id,
        CASE WHEN do_not_contact THEN 0 ELSE ROUND(raw::numeric, 2) END,
        NOT do_not_contact AND (overdue > 0 OR fu_due IS NOT NULL OR due_today IS NOT NULL
-                               OR broken_date IS NOT NULL),
+                               OR broken_date IS NOT NULL OR plan_broken_date IS NOT NULL),
        %(rep)s, ROUND(open_amt, 2), ROUND(overdue, 2), ROUND(over_60, 2), ROUND(disputed_amt, 2),
        oldest,
        CASE WHEN oldest > 90 THEN '91+' WHEN oldest > 60 THEN '61-90' WHEN oldest > 30 THEN '31-60'
             WHEN oldest > 0 THEN '1-30' ELSE 'current' END,
        credit_use, ROUND(broken_amt, 2), broken_date, ROUND(due_today, 2), next_date,
+       ROUND(plan_next_amt, 2), plan_next_date, plan_broken_date,
        fu_due, fu_next, last_at, do_not_contact, %(now)s
 FROM scored
 ON CONFLICT (customer_id) DO UPDATE SET
@@ -154,6 +180,8 @@ ON CONFLICT (customer_id) DO UPDATE SET
     broken_promise_date = EXCLUDED.broken_promise_date,
     promise_due_today_amount = EXCLUDED.promise_due_today_amount,
     next_promise_date = EXCLUDED.next_promise_date,
+    plan_next_amount = EXCLUDED.plan_next_amount, plan_next_date = EXCLUDED.plan_next_date,
+    broken_plan_date = EXCLUDED.broken_plan_date,
     follow_up_due_date = EXCLUDED.follow_up_due_date,
     next_follow_up_date = EXCLUDED.next_follow_up_date,
     last_contact_at = EXCLUDED.last_contact_at, do_not_contact = EXCLUDED.do_not_contact,

@@ -8,7 +8,7 @@ from django.urls import get_resolver
 
 from accounts.models import AuditEntry
 from collections_app import services
-from collections_app.models import Activity, Escalation, FollowUp, Promise
+from collections_app.models import Activity, Escalation, FollowUp, PaymentPlan, Promise
 from disputes.models import Dispute
 from tests.factories import ContactFactory
 
@@ -26,6 +26,13 @@ WRITES = {
     "workspace_escalate": {"escalate-reason": "needs a manager"},
     "workspace_follow_up_done": {},
     "workspace_promise_cancel": {"reason": "customer withdrew"},
+    "workspace_payment_plan": {
+        "payment_plan-total_amount": "100.00",
+        "payment_plan-count": "2",
+        "payment_plan-first_date": "2099-01-01",
+        "payment_plan-interval_days": "30",
+    },
+    "workspace_payment_plan_cancel": {"reason": "customer withdrew"},
     "workspace_escalation_resolve": {"resolution": "terms agreed"},
     "workspace_dispute_resolve": {"resolution": "credit issued"},
 }
@@ -45,6 +52,16 @@ def _open_work(name: str, customer) -> list[int]:
             invoice_ids=[],
         )
         return [promise.pk]
+    if name == "workspace_payment_plan_cancel":
+        plan = services.payment_plan_agree(
+            actor=owner,
+            customer=customer,
+            installments=[
+                (today() + days(3), Decimal("5.00")),
+                (today() + days(9), Decimal("5.00")),
+            ],
+        )
+        return [plan.pk]
     if name == "workspace_escalation_resolve":
         return [services.escalation_raise(actor=owner, customer=customer, reason="needs terms").pk]
     if name == "workspace_dispute_resolve":
@@ -88,10 +105,11 @@ def _records() -> tuple:
         FollowUp.objects.count(),
         Escalation.objects.count(),
         Dispute.objects.count(),
+        PaymentPlan.objects.count(),
         AuditEntry.objects.count(),
         *(
             m.objects.filter(status="open").count()
-            for m in (Promise, FollowUp, Escalation, Dispute)
+            for m in (Promise, FollowUp, Escalation, Dispute, PaymentPlan)
         ),
     )
 
