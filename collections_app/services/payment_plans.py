@@ -31,6 +31,7 @@ from ..models import (
     PaymentPlanStatus,
 )
 from .activities import activity_add
+from .commitments import commitment_cancel
 from .queue import queue_state_refresh
 
 MAX_INSTALLMENTS = 24
@@ -214,33 +215,13 @@ def payment_plans_evaluate(*, customer_ids: set[int] | None = None, actor=None) 
 
 
 def payment_plan_cancel(*, actor, plan: PaymentPlan, reason: str) -> PaymentPlan:
-    reason = reason.strip()
-    if not reason:
-        raise ServiceError("say why the payment plan is cancelled", field="reason")
-    with transaction.atomic():
-        plan = PaymentPlan.objects.select_for_update().select_related("customer").get(pk=plan.pk)
-        if PaymentPlanStatus.CANCELLED not in PAYMENT_PLAN_TRANSITIONS[plan.status]:
-            raise ServiceError(
-                f"a {plan.get_status_display().lower()} payment plan cannot be cancelled",
-                field="status",
-                code="invalid_transition",
-            )
-        before = {"status": plan.status}
-        plan.status = PaymentPlanStatus.CANCELLED
-        plan.save(update_fields=["status"])
-        audit_record(
-            actor=actor,
-            action="payment_plan.cancel",
-            instance=plan,
-            before=before,
-            after={"status": plan.status, "reason": reason},
-        )
-        activity_add(
-            actor=actor,
-            customer=plan.customer,
-            kind=ActivityKind.PROMISE,
-            summary=f"Payment plan of {plan.total_amount:,.2f} {plan.currency_id} cancelled",
-            note=reason,
-        )
-        queue_state_refresh(customer_ids=[plan.customer_id])
-    return plan
+    return commitment_cancel(
+        actor=actor,
+        commitment=plan,
+        transitions=PAYMENT_PLAN_TRANSITIONS,
+        cancelled=PaymentPlanStatus.CANCELLED,
+        noun="payment plan",
+        action="payment_plan.cancel",
+        amount="total_amount",
+        reason=reason,
+    )

@@ -30,6 +30,7 @@ from ..models import (
     PromiseStatus,
 )
 from .activities import activity_add
+from .commitments import commitment_cancel
 from .payment_plans import payment_plans_evaluate
 from .queue import queue_state_refresh
 
@@ -258,36 +259,16 @@ def promises_evaluate(*, customer_ids: set[int] | None = None, actor=None) -> in
 
 
 def promise_cancel(*, actor, promise: Promise, reason: str) -> Promise:
-    reason = reason.strip()
-    if not reason:
-        raise ServiceError("say why the promise is cancelled", field="reason")
-    with transaction.atomic():
-        promise = Promise.objects.select_for_update().select_related("customer").get(pk=promise.pk)
-        if PromiseStatus.CANCELLED not in PROMISE_TRANSITIONS[promise.status]:
-            raise ServiceError(
-                f"a {promise.get_status_display().lower()} promise cannot be cancelled",
-                field="status",
-                code="invalid_transition",
-            )
-        before = {"status": promise.status}
-        promise.status = PromiseStatus.CANCELLED
-        promise.save(update_fields=["status"])
-        audit_record(
-            actor=actor,
-            action="promise.cancel",
-            instance=promise,
-            before=before,
-            after={"status": promise.status, "reason": reason},
-        )
-        activity_add(
-            actor=actor,
-            customer=promise.customer,
-            kind=ActivityKind.PROMISE,
-            summary=f"Promise of {promise.amount:,.2f} {promise.currency_id} cancelled",
-            note=reason,
-        )
-        queue_state_refresh(customer_ids=[promise.customer_id])
-    return promise
+    return commitment_cancel(
+        actor=actor,
+        commitment=promise,
+        transitions=PROMISE_TRANSITIONS,
+        cancelled=PromiseStatus.CANCELLED,
+        noun="promise",
+        action="promise.cancel",
+        amount="amount",
+        reason=reason,
+    )
 
 
 def on_cash_applied(customer_ids: set[int]) -> None:
