@@ -100,6 +100,8 @@ class Customer(models.Model):
         related_name="portfolio",
     )
     do_not_contact = models.BooleanField(default=False)
+    # Postal address for letters, as printed in the window of the envelope.
+    billing_address = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -34,6 +34,19 @@ _VIEW_ALL = [
     "reporting.view_arsnapshot",
 ]
 TEAM_VIEW = "accounts.view_all_portfolios"
+# Dunning: runs cover every portfolio, so their pages also need the team view.
+DUNNING_VIEW = [
+    "collections_app.view_dunningrun",
+    "collections_app.view_dunningpolicy",
+    "collections_app.view_dunningtemplate",
+]
+DUNNING_RUN = ["collections_app.add_dunningrun", "collections_app.approve_dunningrun"]
+DUNNING_STOP = "collections_app.change_dunningprofile"
+DUNNING_EDIT = [
+    "collections_app.change_dunningtemplate",
+    "collections_app.change_dunningpolicy",
+    "collections_app.change_dunninglevel",
+]
 REASSIGN = "collections_app.reassign_customers"
 _WORK_ACCOUNTS = [
     "collections_app.add_activity",
@@ -45,12 +58,22 @@ _WORK_ACCOUNTS = [
 ]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
-    COLLECTOR: [*_VIEW_ALL, *_WORK_ACCOUNTS, "accounts.add_contact", "accounts.change_contact"],
+    COLLECTOR: [
+        *_VIEW_ALL,
+        *_WORK_ACCOUNTS,
+        DUNNING_STOP,
+        "accounts.add_contact",
+        "accounts.change_contact",
+    ],
     CREDIT_MANAGER: [
         *_VIEW_ALL,
         *_WORK_ACCOUNTS,
         TEAM_VIEW,
         REASSIGN,
+        *DUNNING_VIEW,
+        *DUNNING_RUN,
+        DUNNING_STOP,
+        "collections_app.change_dunninglevel",
         "accounts.change_customer",
         "accounts.add_contact",
         "accounts.change_contact",
@@ -69,7 +92,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "invoices.add_application",
         "invoices.add_adjustment",
     ],
-    CFO: [*_VIEW_ALL, TEAM_VIEW, "accounts.view_auditentry"],
+    CFO: [*_VIEW_ALL, TEAM_VIEW, *DUNNING_VIEW, "accounts.view_auditentry"],
     ADMIN: [
         *_VIEW_ALL,
         *_WORK_ACCOUNTS,
@@ -88,6 +111,10 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "invoices.add_creditmemo",
         "invoices.add_application",
         "invoices.add_adjustment",
+        *DUNNING_VIEW,
+        *DUNNING_RUN,
+        *DUNNING_EDIT,
+        DUNNING_STOP,
         "auth.view_user",
         "auth.add_user",
         "auth.change_user",

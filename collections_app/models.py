@@ -59,6 +59,8 @@ class Activity(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     occurred_at = models.DateTimeField(default=timezone.now)
+    # A letter or e-mail's PDF as sent (dunning communications, statements).
+    document = models.FileField(upload_to="activities/", blank=True)
 
     class Meta:
         verbose_name_plural = "activities"
@@ -345,3 +347,7 @@ class QueueState(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer_id}: {self.score}"
+
+
+# Dunning lives in its own package; importing it here makes this app own its tables.
+from .dunning.models import *  # noqa: E402, F403

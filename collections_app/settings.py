@@ -141,7 +141,7 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 # E-mail: SMTP in production, files under var/mail for the quickstart.
-EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.filebased.EmailBackend")
+EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="collections_app.mail_backends.KeyedFileBackend")
 EMAIL_FILE_PATH = env.path("EMAIL_FILE_PATH", default=VAR_DIR / "mail")
 EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
 EMAIL_PORT = env.int("EMAIL_PORT", default=25)
@@ -184,11 +184,29 @@ CELERY_BEAT_SCHEDULE = {
         "task": "collections_app.tasks.queue_refresh_all",
         "schedule": crontab(hour=0, minute=45),
     },
+    "dunning-run-nightly": {
+        "task": "collections_app.tasks.dunning_run_nightly",
+        "schedule": crontab(hour=1, minute=0),
+    },
     "ar-snapshot-daily": {
         "task": "reporting.tasks.ar_snapshot_daily",
         "schedule": crontab(hour=0, minute=10),
     },
 }
+
+# Dunning (docs/dunning.md): the letterhead printed on letters and statements, and whether a
+# nightly run waits for a credit manager's approval before it sends.
+COMPANY_NAME = env.str("COMPANY_NAME", default="Dunwell Supplies Ltd")
+COMPANY_ADDRESS = env.str("COMPANY_ADDRESS", default="1 Ledger Lane\nSpringfield 01234")
+COMPANY_EMAIL = env.str("COMPANY_EMAIL", default="credit@dunwell.local")
+COMPANY_PHONE = env.str("COMPANY_PHONE", default="+1 555 0100")
+COMPANY_BANK_DETAILS = env.str(
+    "COMPANY_BANK_DETAILS", default="IBAN US00 0000 0000 0000 · BIC DUNWUS00"
+)
+DUNNING_REQUIRE_APPROVAL = env.bool("DUNNING_REQUIRE_APPROVAL", default=True)
+DUNNING_LANGUAGE = env.str("DUNNING_LANGUAGE", default="en")
+DUNNING_MAX_AUTO_RETRIES = env.int("DUNNING_MAX_AUTO_RETRIES", default=3)
+DUNNING_QUEUE = env.str("DUNNING_QUEUE", default="celery")
 
 # The collector's workflow (docs/priority-score.md).
 PROMISE_GRACE_DAYS = env.int("PROMISE_GRACE_DAYS", default=3)
