@@ -90,6 +90,7 @@ def test_approved_run_sends_once_advances_levels_and_logs_the_pdf(
     assert message.to == ["ap@acme.example"]
     assert message.extra_headers["Message-ID"].startswith("<dunning.")
     name, pdf, mimetype = message.attachments[0]
+    assert name.endswith(".pdf") and mimetype == "application/pdf"
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
     assert "Acme Widgets" in text and "ACME-1" in text and "ACME-2" in text and "200.00" in text
     assert "ACME-NOTDUE" not in text
