@@ -62,6 +62,8 @@ urlpatterns = [
     path("queue/next/", queue_views.queue_next_account, name="queue_next"),
     path("team/", team_views.team, name="team"),
     path("team/reassign/", team_views.reassign, name="team_reassign"),
+    path("dunning/", include("collections_app.dunning.urls")),
+    path("dunning/templates/", include("collections_app.dunning.template_urls")),
     path("", include("invoices.urls")),
     path("", include("reporting.urls")),
     path("admin/", admin.site.urls),

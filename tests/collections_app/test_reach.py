@@ -27,6 +27,8 @@ from invoices.models import (
     Payment,
 )
 from tests.collections_app import test_workspace_reach as workspace_reach
+from tests.dunning import test_page_reach as dunning_page_reach
+from tests.dunning import test_template_reach as dunning_template_reach
 from tests.factories import ContactFactory, CustomerFactory, invoice, payment, user_in_role
 
 pytestmark = pytest.mark.django_db
@@ -223,6 +225,8 @@ PAGE_ID_ROUTES_CHECKED_ELSEWHERE = {
     *workspace_reach.WRITES,
     "export_status",  # tests/reporting/test_aging_page.py: a job is its owner's only
     "export_download",
+    *dunning_page_reach.ROUTES,  # tests/dunning/test_page_reach.py
+    *dunning_template_reach.ROUTES,  # tests/dunning/test_template_reach.py
 }
 # Report endpoints: reach tested in tests/reporting/test_api_aging.py and test_api_kpis.py.
 API_REPORTS_CHECKED_ELSEWHERE = {"api_report_aging", "api_report_kpis"}

@@ -1,0 +1,3 @@
+"""Dunning template editor with its sandboxed live preview (admins)."""
+
+urlpatterns: list = []
