@@ -8,7 +8,7 @@ import datetime
 from collections import defaultdict
 from decimal import Decimal
 
-from django.db.models import Exists, F, OuterRef, Q, Subquery, Value
+from django.db.models import Exists, F, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 
 from accounts.models import Contact, Customer
@@ -206,12 +206,3 @@ def _write(run: DunningRun, decisions) -> dict[str, int]:
     DunningLine.objects.bulk_create(lines, batch_size=5000)
     DunningSkip.objects.bulk_create(skips, batch_size=5000)
     return {"communications": len(communications), "lines": len(lines), "skips": len(skips)}
-
-
-def customers_due(as_of: datetime.date) -> Q:
-    """Customers with at least one overdue invoice (for pages that list dunning candidates)."""
-    return Q(
-        Exists(
-            Invoice.objects.filter(customer=OuterRef("pk"), open_amount__gt=0, due_date__lt=as_of)
-        )
-    )

@@ -55,6 +55,7 @@ def dunning_run_start(
         with transaction.atomic():
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", [BUILD_LOCK])
+            _supersede_previews(actor)
             run = DunningRun.objects.create(
                 as_of=as_of,
                 trigger=trigger,
@@ -69,6 +70,17 @@ def dunning_run_start(
     if trigger == DunningRunTrigger.NIGHTLY and not settings.DUNNING_REQUIRE_APPROVAL:
         run = dunning_run_approve(actor=None, run=run)
     return run
+
+
+def _supersede_previews(actor) -> None:
+    """A newer preview replaces older ones never approved: their figures are stale, and
+    their planned communications would otherwise keep those customers out of every run."""
+    for stale in DunningRun.objects.select_for_update().filter(status=DunningRunStatus.PREVIEW):
+        stale.status = DunningRunStatus.CANCELLED
+        stale.finished_at = timezone.now()
+        stale.save(update_fields=["status", "finished_at"])
+        stale.communications.update(status=CommunicationStatus.CANCELLED)
+        audit_record(actor=actor, action="dunning.run.superseded", instance=stale)
 
 
 def dunning_run_approve(*, actor, run: DunningRun) -> DunningRun:

@@ -155,11 +155,24 @@ def test_a_nightly_run_is_built_once_per_day(book):
     assert DunningRun.objects.count() == 1
 
 
-def test_customers_in_an_unfinished_run_are_left_out_of_another(book):
-    dunning.dunning_run_start(actor=book["manager"])
+def test_customers_in_an_unfinished_run_are_left_out_of_another(
+    book, django_capture_on_commit_callbacks
+):
+    first = dunning.dunning_run_start(actor=book["manager"])
+    with django_capture_on_commit_callbacks(execute=False):  # approved, not yet sent
+        dunning.dunning_run_approve(actor=book["manager"], run=first)
     second = dunning.dunning_run_start(actor=book["manager"])
     assert second.communications.count() == 0
     assert set(second.skips.values_list("reason", flat=True)) >= {SkipReason.IN_OTHER_RUN}
+
+
+def test_a_new_preview_supersedes_an_unapproved_one(book):
+    stale = dunning.dunning_run_start(actor=book["manager"])
+    fresh = dunning.dunning_run_start(actor=book["manager"])
+    stale.refresh_from_db()
+    assert stale.status == DunningRunStatus.CANCELLED
+    assert set(stale.communications.values_list("status", flat=True)) == {"cancelled"}
+    assert fresh.communications.count() == 2
 
 
 def test_collectors_cannot_start_or_approve_runs(book):
@@ -186,8 +199,7 @@ def test_dunning_stop_needs_a_reason_and_an_end_and_skips_the_customer(book):
     run = dunning.dunning_run_start(actor=manager)
     assert run.skips.filter(customer=book["acme"], reason=SkipReason.CUSTOMER_STOP).exists()
     dunning.dunning_stop_lift(actor=manager, customer=book["acme"])
-    run.status = DunningRunStatus.CANCELLED
-    dunning.dunning_run_cancel(actor=manager, run=DunningRun.objects.get(pk=run.pk))
+    dunning.dunning_run_cancel(actor=manager, run=run)
     later = dunning.dunning_run_start(actor=manager)
     assert later.communications.filter(customer=book["acme"]).exists()
 
