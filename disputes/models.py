@@ -1,5 +1,5 @@
-"""Disputes and deductions. A minimal record for now; the disputes issue extends it with
-routing, resolution and root cause."""
+"""Disputes and deductions. A minimal record plus when and how it was resolved (for the
+dispute cycle time); the disputes issue extends it with routing and root cause."""
 
 from __future__ import annotations
 
@@ -34,6 +34,9 @@ DISPUTE_TRANSITIONS: dict[str, set[str]] = {
 }
 
 
+RESOLUTION_MAX_LENGTH = 500
+
+
 class Dispute(models.Model):
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="disputes")
     invoices = models.ManyToManyField(Invoice, related_name="disputes")
@@ -48,12 +51,31 @@ class Dispute(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     opened_at = models.DateTimeField(default=timezone.now)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolution = models.CharField(max_length=RESOLUTION_MAX_LENGTH, blank=True)
 
     class Meta:
         ordering = ["-opened_at", "-id"]
-        indexes = [models.Index(fields=["customer", "status"])]
+        indexes = [
+            models.Index(fields=["customer", "status"]),
+            # the dispute cycle time reads disputes by the day they were resolved
+            models.Index(
+                fields=["resolved_at"],
+                name="dispute_resolved_at",
+                condition=Q(resolved_at__isnull=False),
+            ),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="dispute_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(status=DisputeStatus.RESOLVED, resolved_at__isnull=False)
+                | (~Q(status=DisputeStatus.RESOLVED) & Q(resolved_at__isnull=True)),
+                name="dispute_resolved_at_iff_resolved",
+            ),
+            models.CheckConstraint(
+                condition=Q(resolved_at__isnull=True) | Q(resolved_at__gte=models.F("opened_at")),
+                name="dispute_resolved_after_opened",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -1,11 +1,12 @@
-"""Writes to disputes. ``dispute_open`` is the minimal opening the collector's workspace needs;
-the disputes issue adds routing and resolution."""
+"""Writes to disputes: opening one from the collector's workspace and resolving it (when and
+how, which the dispute cycle time reads); the disputes issue adds routing and root cause."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.audit import audit_record
 from accounts.errors import ServiceError
@@ -13,7 +14,13 @@ from accounts.models import Customer
 from accounts.money import to_positive_money
 from invoices.models import Invoice
 
-from .models import DISPUTE_TRANSITIONS, Dispute, DisputeReason, DisputeStatus
+from .models import (
+    DISPUTE_TRANSITIONS,
+    RESOLUTION_MAX_LENGTH,
+    Dispute,
+    DisputeReason,
+    DisputeStatus,
+)
 
 
 def dispute_open(
@@ -88,11 +95,17 @@ def dispute_open(
 
 
 def dispute_resolve(*, actor, dispute: Dispute, resolution: str) -> Dispute:
-    """Close a dispute with a word on how it ended; routing and root cause come with the
-    disputes issue."""
+    """Close a dispute with a word on how it ended, stamping the moment so the cycle time
+    (opened → resolved) can be reported; routing and root cause come with the disputes
+    issue."""
     resolution = resolution.strip()
     if not resolution:
         raise ServiceError("say how the dispute was resolved", field="resolution")
+    if len(resolution) > RESOLUTION_MAX_LENGTH:
+        raise ServiceError(
+            f"say how the dispute was resolved in at most {RESOLUTION_MAX_LENGTH} characters",
+            field="resolution",
+        )
     with transaction.atomic():
         dispute = Dispute.objects.select_for_update().get(pk=dispute.pk)
         if DisputeStatus.RESOLVED not in DISPUTE_TRANSITIONS[dispute.status]:
@@ -103,12 +116,18 @@ def dispute_resolve(*, actor, dispute: Dispute, resolution: str) -> Dispute:
             )
         before = {"status": dispute.status}
         dispute.status = DisputeStatus.RESOLVED
-        dispute.save(update_fields=["status"])
+        dispute.resolved_at = max(timezone.now(), dispute.opened_at)
+        dispute.resolution = resolution
+        dispute.save(update_fields=["status", "resolved_at", "resolution"])
         audit_record(
             actor=actor,
             action="dispute.resolve",
             instance=dispute,
             before=before,
-            after={"status": dispute.status, "resolution": resolution},
+            after={
+                "status": dispute.status,
+                "resolution": resolution,
+                "resolved_at": dispute.resolved_at.isoformat(),
+            },
         )
     return dispute

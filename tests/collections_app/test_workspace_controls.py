@@ -260,9 +260,14 @@ def test_resolving_a_dispute_returns_its_amount_to_the_collectable_balance(alice
     assert _audit("dispute.resolve") == [
         (
             {"status": "open"},
-            {"status": "resolved", "resolution": "price confirmed, customer pays in full"},
+            {
+                "status": "resolved",
+                "resolution": "price confirmed, customer pays in full",
+                "resolved_at": dispute.resolved_at.isoformat(),
+            },
         )
     ]
+    assert dispute.resolution == "price confirmed, customer pays in full"
     assert QueueState.objects.get(customer=northwind).disputed_amount == Decimal("0.00")
 
 

@@ -1,13 +1,16 @@
-"""dispute_open: the minimal dispute the collector raises from the workspace."""
+"""dispute_open and dispute_resolve: the dispute the collector raises and closes."""
 
+import datetime
 from decimal import Decimal
 
 import pytest
+from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from accounts.errors import ServiceError
 from accounts.models import AuditEntry
 from disputes.models import Dispute
-from disputes.services import dispute_open
+from disputes.services import dispute_open, dispute_resolve
 from tests.collections_app.workflow import account, collector, overdue_invoice
 
 pytestmark = pytest.mark.django_db
@@ -80,3 +83,79 @@ def test_a_dispute_cannot_name_another_customers_invoice(alice):
     with pytest.raises(ServiceError) as refusal:
         dispute_open(actor=alice, customer=customer, invoice_ids=[other.pk], reason_code="pricing")
     assert refusal.value.field == "invoices"
+
+
+# --- resolving: when and how, for the dispute cycle time ----------------------------------
+
+
+def _open_dispute(alice):
+    customer = account(alice)
+    item = overdue_invoice(customer, "700.00", days_late=10)
+    return dispute_open(actor=alice, customer=customer, invoice_ids=[item.pk], reason_code="tax")
+
+
+def test_resolving_stamps_the_moment_and_the_resolution(alice):
+    dispute = _open_dispute(alice)
+    before = timezone.now()
+
+    resolved = dispute_resolve(actor=alice, dispute=dispute, resolution="  credit note issued ")
+
+    stored = Dispute.objects.get()
+    assert (stored.status, stored.resolution) == ("resolved", "credit note issued")
+    assert before <= stored.resolved_at <= timezone.now()
+    assert resolved.resolved_at == stored.resolved_at
+    assert AuditEntry.objects.get(action="dispute.resolve").after == {
+        "status": "resolved",
+        "resolution": "credit note issued",
+        "resolved_at": stored.resolved_at.isoformat(),
+    }
+
+
+def test_a_resolved_dispute_is_not_resolved_again_and_keeps_its_date(alice):
+    dispute = dispute_resolve(actor=alice, dispute=_open_dispute(alice), resolution="paid")
+    first = Dispute.objects.values_list("resolved_at", "resolution").get()
+
+    with pytest.raises(ServiceError) as refusal:
+        dispute_resolve(actor=alice, dispute=dispute, resolution="paid again")
+
+    assert refusal.value.code == "invalid_transition"
+    assert Dispute.objects.values_list("resolved_at", "resolution").get() == first
+    assert AuditEntry.objects.filter(action="dispute.resolve").count() == 1
+
+
+def test_an_overlong_resolution_is_refused_and_nothing_changes(alice):
+    dispute = _open_dispute(alice)
+
+    with pytest.raises(ServiceError) as refusal:
+        dispute_resolve(actor=alice, dispute=dispute, resolution="x" * 501)
+
+    assert refusal.value.field == "resolution"
+    assert Dispute.objects.values_list("status", "resolved_at", "resolution").get() == (
+        "open",
+        None,
+        "",
+    )
+
+
+@pytest.mark.parametrize(
+    ("status", "resolved_at"),
+    [("resolved", None), ("open", datetime.datetime(2026, 5, 1, tzinfo=datetime.UTC))],
+)
+def test_the_database_refuses_a_resolution_date_that_disagrees_with_the_status(
+    alice, status, resolved_at
+):
+    dispute = _open_dispute(alice)
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Dispute.objects.filter(pk=dispute.pk).update(status=status, resolved_at=resolved_at)
+
+    assert Dispute.objects.values_list("status", "resolved_at").get() == ("open", None)
+
+
+def test_the_database_refuses_a_dispute_resolved_before_it_was_opened(alice):
+    dispute = _open_dispute(alice)
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Dispute.objects.filter(pk=dispute.pk).update(
+            status="resolved", resolved_at=dispute.opened_at - datetime.timedelta(seconds=1)
+        )
