@@ -35,6 +35,12 @@ class Invoice(models.Model):
     amount = models.DecimalField(**MONEY)
     currency = models.ForeignKey(Currency, on_delete=models.PROTECT, related_name="+")
     open_amount = models.DecimalField(**MONEY)
+    # Bounds on the effective dates of every application and adjustment on this invoice
+    # (null: none yet), kept by the services under the invoice's row lock. Outside them the
+    # balance as of a date is known without summing: open_amount from the last on, amount
+    # before the first. Aging a year back reads only the invoices whose bounds straddle it.
+    first_movement_date = models.DateField(null=True, blank=True)
+    last_movement_date = models.DateField(null=True, blank=True)
     po_number = models.CharField(max_length=40, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -45,6 +51,15 @@ class Invoice(models.Model):
             models.CheckConstraint(
                 condition=Q(due_date__gte=F("issue_date")), name="invoice_due_not_before_issue"
             ),
+            models.CheckConstraint(
+                condition=Q(first_movement_date__isnull=True, last_movement_date__isnull=True)
+                | Q(
+                    first_movement_date__isnull=False,
+                    last_movement_date__isnull=False,
+                    first_movement_date__lte=F("last_movement_date"),
+                ),
+                name="invoice_movement_dates_ordered",
+            ),
         ]
         indexes = [
             models.Index(fields=["customer", "due_date"]),
@@ -54,6 +69,11 @@ class Invoice(models.Model):
                 name="invoice_open_by_customer",
             ),
             models.Index(fields=["issue_date"]),
+            models.Index(
+                fields=["last_movement_date", "issue_date"],
+                condition=Q(open_amount=0),
+                name="invoice_settled_by_last_move",
+            ),
         ]
 
     def __str__(self) -> str:

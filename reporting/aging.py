@@ -2,13 +2,15 @@
 
 An invoice counts if it was issued on or before ``as_of``; its open amount then is its
 amount less the applications (reversals included) and adjustments effective on or before
-``as_of``. Because the stored ``open_amount`` is amount less *every* application and
-adjustment (a database invariant checked nightly), the same figure is
-``open_amount + Σ movements effective after as_of``. For a recent as_of that form starts
-from the 200k open invoices and the few later movements instead of re-summing the whole
-ledger; for an older one the textbook sum reads less. Either way the same function, the
-same buckets, FX and grouping; ``tests/reporting/test_aging_reconciliation.py`` proves both
-forms equal the plain ledger sum on random ledgers.
+``as_of``. Summing the ledger up to a date a year back reads most of it, so the default
+form reads the invoice's movement-date bounds instead (``Invoice.first_movement_date`` /
+``last_movement_date``, kept by the ledger services): from the last movement on the
+balance is the stored ``open_amount`` (amount less *every* movement, a database
+invariant checked nightly), before the first it is the amount, and only an invoice moved
+on both sides of ``as_of`` is summed. The open-then invoices are the open-now ones plus
+the settled ones whose last movement is after ``as_of``: two index scans whatever the
+date. ``tests/reporting/test_aging_reconciliation.py`` proves it equal to the textbook sum
+(``method="forward"``) and to a plain Python sum on random ledgers.
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ from decimal import Decimal
 
 from django.db import connection, transaction
 from django.db.models import QuerySet
-from django.utils import timezone
+
+from disputes.models import DisputeStatus
 
 from .fx import missing_rate, rates_on, rates_sql, reporting_currency
 
@@ -39,9 +42,16 @@ ZERO = Decimal("0.00")
 # days past due (basis "due") or since issue (basis "invoice") → bucket
 # The f-strings below interpolate only fixed fragments from this module and SQL compiled
 # by the ORM; every value (dates, ids, rates) travels as a parameter.
-BUCKET_SQL = """CASE WHEN {days} <= 0 THEN 'current' WHEN {days} <= 30 THEN '1_30'
-    WHEN {days} <= 60 THEN '31_60' WHEN {days} <= 90 THEN '61_90'
-    WHEN {days} <= 120 THEN '91_120' ELSE 'over_120' END"""
+BUCKET_DAYS = {
+    "current": "{days} <= 0",
+    "1_30": "{days} BETWEEN 1 AND 30",
+    "31_60": "{days} BETWEEN 31 AND 60",
+    "61_90": "{days} BETWEEN 61 AND 90",
+    "91_120": "{days} BETWEEN 91 AND 120",
+    "over_120": "{days} > 120",
+}
+_WHENS = " ".join(f"WHEN {BUCKET_DAYS[b]} THEN '{b}'" for b in BUCKETS[:-1])
+BUCKET_SQL = f"CASE {_WHENS} ELSE '{BUCKETS[-1]}' END"
 
 _GROUPS = {
     "customer": ("c.id::text", "c.name", ""),
@@ -63,10 +73,6 @@ _GROUPS = {
 # skip JIT compilation, which costs more than it saves on a query run once.
 REPORT_SESSION = "SET LOCAL work_mem = '128MB'; SET LOCAL jit = off"
 
-# Within this many days of today the few movements dated after as_of are cheaper to add
-# back to the stored balances than the whole ledger up to as_of is to sum.
-RECENT_DAYS = 92
-
 
 @dataclass(frozen=True)
 class AgingQuery:
@@ -80,13 +86,15 @@ class AgingQuery:
     # True: only items an open dispute names (today's disputes, whatever as_of); False: only
     # items none names; None: all.
     in_dispute: bool | None = None
-    # "forward" (Σ up to as_of) or "backward" (stored balance + Σ after as_of); both give
-    # the same figures (tests/reporting/test_aging_reconciliation.py); None picks the cheaper.
+    # None: the bounded form (stored balances and movement-date bounds); "forward": the
+    # textbook Σ up to as_of. Same figures (tests/reporting/test_aging_reconciliation.py).
     method: str | None = None
 
     def __post_init__(self):
         if self.basis not in BASES:
             raise ValueError(f"basis must be one of {BASES}")
+        if self.method not in (None, "forward"):
+            raise ValueError("method must be None or 'forward'")
 
 
 @dataclass
@@ -118,10 +126,19 @@ IN_OPEN_DISPUTE = """SELECT 1 FROM disputes_dispute_invoices di
     WHERE di.invoice_id = i.id AND d.status = %s"""
 
 
-def _counts_forward(query: AgingQuery) -> bool:
-    if query.method is not None:
-        return query.method == "forward"
-    return query.as_of < timezone.localdate() - datetime.timedelta(days=RECENT_DAYS)
+# The balance of invoice ``i`` as of %s, read from its movement-date bounds (invoices/models.py):
+# from its last movement on it is the stored balance, before its first it is the amount;
+# only an invoice moved both before and after the date needs its movements summed.
+OPEN_THEN = """CASE
+    WHEN i.last_movement_date IS NULL OR i.last_movement_date <= %s THEN i.open_amount
+    WHEN i.first_movement_date > %s THEN i.amount
+    ELSE i.amount
+        - (SELECT COALESCE(SUM(a.amount), 0) FROM invoices_application a
+           WHERE a.invoice_id = i.id AND a.effective_date <= %s)
+        - (SELECT COALESCE(SUM(d.amount), 0) FROM invoices_adjustment d
+           WHERE d.invoice_id = i.id AND d.effective_date <= %s)
+    END"""
+OPEN_THEN_PARAMS = 4
 
 
 def _items_cte(query: AgingQuery, rates: dict[str, Decimal]) -> tuple[str, list]:
@@ -129,7 +146,6 @@ def _items_cte(query: AgingQuery, rates: dict[str, Decimal]) -> tuple[str, list]
     scope_sql, scope_params = query.customers.order_by().values("id").query.sql_with_params()
     rate_sql, rate_params = rates_sql(rates)
     day_column = "i.due_date" if query.basis == "due" else "i.issue_date"
-    days = f"(%s::date - {day_column})"
     currency_filter = "AND i.currency_id = %s" if query.currency else ""
     dispute_filter = (
         ""
@@ -139,23 +155,19 @@ def _items_cte(query: AgingQuery, rates: dict[str, Decimal]) -> tuple[str, list]
     # Someone with the team view and no filter reaches every customer: no IN (...) needed.
     scoped = bool(query.customers.query.where)
     scope_filter = f"AND i.customer_id IN ({scope_sql})" if scoped else ""
-    if not scoped:
-        scope_params = ()
-    item_columns = f"""i.id, i.number, i.customer_id, i.currency_id, i.issue_date, i.due_date,
-               {days} AS days"""
     as_of = query.as_of
     filters = f"{scope_filter} {currency_filter} {dispute_filter}"
-    branch = [
-        as_of,
-        as_of,
-        *scope_params,
+    filter_params = [
+        *(scope_params if scoped else ()),
         *([query.currency] if query.currency else []),
-        *([] if query.in_dispute is None else ["open"]),
+        *([] if query.in_dispute is None else [DisputeStatus.OPEN]),
     ]
-    if _counts_forward(query):
-        # amount - Σ movements effective on or before as_of: the textbook form.
-        items, items_params = (
-            f"""
+    columns = f"""i.id, i.number, i.customer_id, i.currency_id, i.issue_date, i.due_date,
+               (%s::date - {day_column}) AS days"""
+    if query.method == "forward":
+        # amount - Σ movements effective on or before as_of: the textbook form, summing the
+        # whole ledger up to as_of; kept as the reference the bounded form is tested against.
+        items = f"""
     earlier AS (
         SELECT invoice_id, SUM(amount) AS amount FROM (
             SELECT invoice_id, amount FROM invoices_application WHERE effective_date <= %s
@@ -164,35 +176,33 @@ def _items_cte(query: AgingQuery, rates: dict[str, Decimal]) -> tuple[str, list]
         ) moves GROUP BY invoice_id
     ),
     items AS (
-        SELECT {item_columns}, i.amount - COALESCE(e.amount, 0) AS open_amount
+        SELECT {columns}, i.amount - COALESCE(e.amount, 0) AS open_amount
         FROM invoices_invoice i LEFT JOIN earlier e ON e.invoice_id = i.id
         WHERE i.issue_date <= %s AND i.amount - COALESCE(e.amount, 0) > 0 {filters}
-    ),""",  # noqa: S608
-            [as_of, as_of, *branch],
-        )
+    ),"""  # noqa: S608
+        items_params = [as_of, as_of, as_of, as_of, *filter_params]
     else:
-        # open_amount + Σ movements effective after as_of: starts from the open-items index.
-        items, items_params = (
-            f"""
-    later AS (
-        SELECT invoice_id, SUM(amount) AS amount FROM (
-            SELECT invoice_id, amount FROM invoices_application WHERE effective_date > %s
-            UNION ALL
-            SELECT invoice_id, amount FROM invoices_adjustment WHERE effective_date > %s
-        ) moves GROUP BY invoice_id
-    ),
+        # Open then means open now, or settled by a movement dated after as_of: the
+        # open-invoice index and the settled-by-last-movement index find both; the
+        # bounds give each balance, so the ledger is summed for straddling invoices only.
+        items = f"""
     items AS (
-        SELECT {item_columns}, i.open_amount + COALESCE(l.amount, 0) AS open_amount
-        FROM invoices_invoice i LEFT JOIN later l ON l.invoice_id = i.id
-        WHERE i.open_amount > 0 AND i.issue_date <= %s
-              AND i.open_amount + COALESCE(l.amount, 0) > 0 {filters}
-        UNION ALL
-        SELECT {item_columns}, l.amount AS open_amount
-        FROM later l JOIN invoices_invoice i ON i.id = l.invoice_id
-        WHERE i.open_amount = 0 AND l.amount > 0 AND i.issue_date <= %s {filters}
-    ),""",  # noqa: S608
-            [as_of, as_of, *branch, *branch],
-        )
+        SELECT * FROM (
+            SELECT {columns}, {OPEN_THEN} AS open_amount
+            FROM invoices_invoice i
+            WHERE i.open_amount > 0 AND i.issue_date <= %s {filters}
+            UNION ALL
+            SELECT {columns}, {OPEN_THEN} AS open_amount
+            FROM invoices_invoice i
+            WHERE i.open_amount = 0 AND i.last_movement_date > %s AND i.issue_date <= %s
+                  {filters}
+        ) candidates WHERE open_amount > 0
+    ),"""  # noqa: S608
+        open_then = [as_of] * OPEN_THEN_PARAMS
+        items_params = [
+            *[as_of, *open_then, as_of, *filter_params],
+            *[as_of, *open_then, as_of, as_of, *filter_params],
+        ]
     sql = f"""
     WITH rates AS ({rate_sql}),{items}
     converted AS (
@@ -211,14 +221,29 @@ def aging(query: AgingQuery, *, grouping: str = "customer") -> Aging:
     rates = query.rates if query.rates is not None else rates_on(query.as_of)
     cte, params = _items_cte(query, rates)
     key, label, join = _GROUPS[grouping]
+    # Buckets by comparing days, not the bucket name: the text CASE would run once per sum.
+    # An empty bucket stays NULL: fewer decimals to send and parse than zeros.
     bucket_sums = ", ".join(
-        f"SUM(it.amount) FILTER (WHERE it.bucket = '{b}') AS b_{b}" for b in BUCKETS
+        f"SUM(it.amount) FILTER (WHERE {BUCKET_DAYS[b].format(days='it.days')}) AS b_{b}"
+        for b in BUCKETS
     )
-    sql = f"""{cte}
-    SELECT {key} AS key, {label} AS label, it.currency_id, SUM(it.open_amount) AS original,
-           {bucket_sums}, COUNT(*) AS items, bool_or(it.amount IS NULL) AS missing
-    FROM converted it JOIN accounts_customer c ON c.id = it.customer_id {join}
-    GROUP BY 1, 2, 3
+    # Sum per customer first, then join names to and sort those rows rather than every item.
+    # Grouped by customer those rows are the report already; other groupings add them up.
+    sums = ["it.original", *[f"it.b_{b}" for b in BUCKETS], "it.items", "it.missing"]
+    if grouping == "customer":
+        regroup = ""
+    else:
+        sums = [f"SUM({s})" for s in sums[:-2]] + ["SUM(it.items)::bigint", "bool_or(it.missing)"]
+        regroup = "GROUP BY 1, 2, 3"
+    sql = f"""{cte},
+    per_customer AS (
+        SELECT it.customer_id, it.currency_id, SUM(it.open_amount) AS original,
+               {bucket_sums}, COUNT(*) AS items, bool_or(it.amount IS NULL) AS missing
+        FROM converted it GROUP BY 1, 2
+    )
+    SELECT {key} AS key, {label} AS label, it.currency_id, {", ".join(sums)}
+    FROM per_customer it JOIN accounts_customer c ON c.id = it.customer_id {join}
+    {regroup}
     ORDER BY 2, 1, 3
     """  # noqa: S608
     with transaction.atomic(), connection.cursor() as cursor:
@@ -227,20 +252,30 @@ def aging(query: AgingQuery, *, grouping: str = "customer") -> Aging:
         fetched = cursor.fetchall()
 
     rows: dict[str, AgingRow] = {}
-    totals = dict.fromkeys(BUCKETS, ZERO)
-    item_count = 0
-    for row_key, row_label, currency, original, *sums, items, missing in fetched:
+    # Tens of thousands of rows grouped by customer: unpacked by hand, it shows in the timing.
+    for row_key, row_label, currency, original, b0, b1, b2, b3, b4, b5, items, missing in fetched:
         if missing:
             raise missing_rate(currency, query.as_of)
-        row = rows.setdefault(row_key, AgingRow(key=row_key, label=row_label))
+        amounts = (b0 or ZERO, b1 or ZERO, b2 or ZERO, b3 or ZERO, b4 or ZERO, b5 or ZERO)
+        row = rows.get(row_key)
+        if row is None:  # the usual case: one currency per group
+            rows[row_key] = AgingRow(
+                key=row_key,
+                label=row_label,
+                buckets=dict(zip(BUCKETS, amounts, strict=True)),
+                total=sum(amounts, ZERO),
+                original={currency: original},
+                items=items,
+            )
+            continue
         row.original[currency] = row.original.get(currency, ZERO) + original
         row.items += items
-        item_count += items
-        for bucket, amount in zip(BUCKETS, sums, strict=True):
-            amount = amount or ZERO
+        for bucket, amount in zip(BUCKETS, amounts, strict=True):
             row.buckets[bucket] += amount
-            totals[bucket] += amount
             row.total += amount
+    columns = list(zip(*fetched, strict=True)) or [()] * (len(BUCKETS) + 6)
+    totals = {b: sum(filter(None, columns[4 + n]), ZERO) for n, b in enumerate(BUCKETS)}
+    item_count = sum(columns[-2])
     return Aging(
         as_of=query.as_of,
         basis=query.basis,
@@ -256,15 +291,42 @@ def aging(query: AgingQuery, *, grouping: str = "customer") -> Aging:
 
 DETAIL_ORDER = "c.name, c.id, it.due_date, it.id"
 
+# The disputed amount of each item (docs/reporting.md "Disputed amount"): each open dispute's
+# amount goes to the invoices it names in its currency, in invoice order (due date, id),
+# each taking at most its open amount as of as_of; an invoice named by several disputes
+# shows at most its open amount. Computed over every invoice the open disputes name, not
+# only the items in the report, so a filter never moves a dispute's amount between items.
+DISPUTE_SPLIT = f"""
+    dispute_items AS (
+        SELECT di.dispute_id, dp.amount AS dispute_amount, i.id AS invoice_id, i.due_date,
+               CASE WHEN i.issue_date <= %s THEN {OPEN_THEN} ELSE 0.00 END AS open_amount
+        FROM disputes_dispute dp
+        JOIN disputes_dispute_invoices di ON di.dispute_id = dp.id
+        JOIN invoices_invoice i ON i.id = di.invoice_id AND i.currency_id = dp.currency_id
+        WHERE dp.status = %s
+    ),
+    dispute_shares AS (
+        SELECT invoice_id, open_amount,
+               GREATEST(0.00, LEAST(open_amount, dispute_amount - COALESCE(SUM(open_amount) OVER (
+                   PARTITION BY dispute_id ORDER BY due_date, invoice_id
+                   ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0))) AS share
+        FROM dispute_items
+    ),
+    disputed AS (
+        SELECT invoice_id, LEAST(MAX(open_amount), SUM(share)) AS amount
+        FROM dispute_shares GROUP BY invoice_id
+    )"""  # noqa: S608
+
 
 def detail_sql(query: AgingQuery, rates: dict[str, Decimal] | None = None) -> tuple[str, list]:
     """Every open item as of the date, for the detail page and exports (streamable)."""
     rates = rates if rates is not None else rates_on(query.as_of)
     cte, params = _items_cte(query, rates)
-    sql = f"""{cte}
+    as_of = query.as_of
+    sql = f"""{cte},{DISPUTE_SPLIT}
     SELECT it.id, c.id AS customer_id, c.external_ref, c.name AS customer_name, it.number,
            it.issue_date, it.due_date, it.days, it.bucket, it.currency_id, it.open_amount,
-           it.amount,
+           it.amount, COALESCE(ds.amount, 0.00) AS disputed_amount,
            GREATEST(
              (SELECT MAX(a.effective_date) FROM invoices_application a
                WHERE a.invoice_id = it.id AND a.effective_date <= %s),
@@ -272,9 +334,11 @@ def detail_sql(query: AgingQuery, rates: dict[str, Decimal] | None = None) -> tu
                WHERE d.invoice_id = it.id AND d.effective_date <= %s)
            ) AS last_activity
     FROM converted it JOIN accounts_customer c ON c.id = it.customer_id
+    LEFT JOIN disputed ds ON ds.invoice_id = it.id
     ORDER BY {DETAIL_ORDER}
     """  # noqa: S608
-    return sql, [*params, query.as_of, query.as_of]
+    split_params = [as_of, *[as_of] * OPEN_THEN_PARAMS, DisputeStatus.OPEN]
+    return sql, [*params, *split_params, as_of, as_of]
 
 
 DETAIL_COLUMNS = (
@@ -290,6 +354,7 @@ DETAIL_COLUMNS = (
     "currency_id",
     "open_amount",
     "amount",
+    "disputed_amount",
     "last_activity",
 )
 

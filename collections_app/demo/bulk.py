@@ -507,6 +507,15 @@ class _Loader:
             for offset, invoice in enumerate(chunk.invoices):
                 invoice.id = first + offset
             self.result.open_invoices += sum(1 for i in chunk.invoices if i.paid < i.amount)
+            # The movement-date bounds the services keep (Invoice.first/last_movement_date):
+            # a chunk's payments settle only that chunk's invoices.
+            moved: dict[int, list] = {}
+            for p in chunk.payments:
+                if p.applied:
+                    for invoice, _cents in p.allocations:
+                        dates = moved.setdefault(id(invoice), [p.received_date, p.received_date])
+                        dates[0] = min(dates[0], p.received_date)
+                        dates[1] = max(dates[1], p.received_date)
             self._write(
                 Invoice,
                 (
@@ -518,6 +527,8 @@ class _Loader:
                     "amount",
                     "currency_id",
                     "open_amount",
+                    "first_movement_date",
+                    "last_movement_date",
                     "po_number",
                     "created_at",
                 ),
@@ -531,6 +542,7 @@ class _Loader:
                         money(i.amount),
                         currency[i.customer],
                         money(i.amount - i.paid),
+                        *moved.get(id(i), (null, null)),
                         i.po_number,
                         now,
                     )

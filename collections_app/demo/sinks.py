@@ -51,6 +51,8 @@ class Sink:
                     value = model_field.get_default()
                 elif model_field.null:
                     value = None
+                elif model_field.blank and model_field.empty_strings_allowed:
+                    value = ""  # a text field that may be left blank, as a form would leave it
                 else:
                     raise TypeError(f"no value for {model.__name__}.{model_field.name}")
                 names.append(model_field.attname)

@@ -12,7 +12,7 @@ from accounts.errors import ServiceError
 from accounts.money import to_positive_money
 
 from ..models import Adjustment, AdjustmentKind, Invoice
-from .allocations import lock_invoices
+from .allocations import lock_invoices, movement_dates_widened
 
 
 def invoice_adjust(
@@ -58,7 +58,10 @@ def invoice_adjust(
         )
         # The row is locked: write the exact Decimal. F() arithmetic runs in floats on SQLite
         # and can leave -1e-14, which the open >= 0 CHECK refuses.
-        Invoice.objects.filter(pk=locked.pk).update(open_amount=locked.open_amount - amount)
+        Invoice.objects.filter(pk=locked.pk).update(
+            open_amount=locked.open_amount - amount,
+            **movement_dates_widened(adjustment.effective_date),
+        )
         audit_record(
             actor=actor,
             action="invoice.adjust",

@@ -6,7 +6,8 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import F
+from django.db.models import DateField, F, Value
+from django.db.models.functions import Coalesce, Greatest, Least
 
 from accounts.audit import audit_record
 from accounts.errors import ServiceError
@@ -38,6 +39,20 @@ def lock_invoices(invoice_ids: list[int]) -> dict[int, Invoice]:
         .select_related("customer")
     )
     return {row.pk: row for row in rows}
+
+
+def movement_dates_widened(effective_date: datetime.date) -> dict:
+    """Update expressions that stretch an invoice's movement-date bounds over a new movement.
+
+    Aging as of a past date reads the stored balance outside these bounds instead of summing
+    the ledger, so every application, reversal and adjustment widens them, on the invoice
+    row the service has locked, in the same UPDATE as the balance.
+    """
+    day = Value(effective_date, output_field=DateField())
+    return {
+        "first_movement_date": Least(Coalesce(F("first_movement_date"), day), day),
+        "last_movement_date": Greatest(Coalesce(F("last_movement_date"), day), day),
+    }
 
 
 def source_date(source: Source) -> datetime.date:
@@ -115,7 +130,9 @@ def apply_locked(
             **{source_field: source},
         )
         before = str(invoice.open_amount)
-        Invoice.objects.filter(pk=invoice.pk).update(open_amount=F("open_amount") - amount)
+        Invoice.objects.filter(pk=invoice.pk).update(
+            open_amount=F("open_amount") - amount, **movement_dates_widened(effective_date)
+        )
         invoice.open_amount -= amount
         audit_record(
             actor=actor,

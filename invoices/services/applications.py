@@ -11,7 +11,7 @@ from accounts.errors import ServiceError
 
 from ..hooks import run_cash_applied
 from ..models import Application, CreditMemo, Invoice, Payment
-from .allocations import lock_invoices
+from .allocations import lock_invoices, movement_dates_widened
 
 
 def application_reverse(
@@ -54,7 +54,10 @@ def application_reverse(
             note=note[:200],
             created_by=actor if getattr(actor, "is_authenticated", False) else None,
         )
-        Invoice.objects.filter(pk=invoice.pk).update(open_amount=F("open_amount") + original.amount)
+        Invoice.objects.filter(pk=invoice.pk).update(
+            open_amount=F("open_amount") + original.amount,
+            **movement_dates_widened(effective_date),
+        )
         source_model.objects.filter(pk=source.pk).update(
             unapplied_amount=F("unapplied_amount") + original.amount
         )

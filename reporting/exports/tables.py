@@ -57,6 +57,7 @@ def detail_columns(currency: str) -> list[Column]:
         Column("Open amount", MONEY),
         Column(f"Open amount ({currency})", MONEY),
         Column("Last activity", DATE),
+        Column("Disputed amount", MONEY),
     ]
 
 
@@ -82,6 +83,7 @@ def detail_rows(query: AgingQuery) -> Iterator[list]:
                 raw[index["open_amount"]],
                 raw[index["amount"]],
                 raw[index["last_activity"]],
+                raw[index["disputed_amount"]],
             ]
 
 

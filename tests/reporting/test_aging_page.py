@@ -42,6 +42,25 @@ def test_detail_page_lists_open_items_with_days_past_due(client):
     assert "1 open items" in html
 
 
+def test_detail_page_shows_the_disputed_amount_of_each_item(client):
+    from disputes.models import Dispute
+
+    acme = CustomerFactory(name="Acme")
+    disputed = invoice(acme, "99.00", number="INV-D", issue_date=datetime.date(2026, 4, 1))
+    invoice(acme, "50.00", number="INV-N", issue_date=datetime.date(2026, 4, 2))
+    dispute = Dispute.objects.create(
+        customer=acme, amount="40.00", currency_id="USD", reason_code="pricing"
+    )
+    dispute.invoices.set([disputed])
+    client.force_login(user_in_role(roles.FINANCE, "fin"))
+
+    html = client.get("/reports/aging/", {"as_of": "2026-06-15", "view": "detail"}).content
+
+    assert b'<th class="num">Disputed</th>' in html
+    assert b'<td class="num">99.00 USD</td>\n      <td class="num">40.00 USD</td>' in html
+    assert b'<td class="num">50.00 USD</td>\n      <td class="num">\xe2\x80\x94</td>' in html
+
+
 def test_a_collector_sees_only_their_portfolio_on_the_page(client):
     alice = user_in_role(roles.COLLECTOR, "alice")
     bob = user_in_role(roles.COLLECTOR, "bob")

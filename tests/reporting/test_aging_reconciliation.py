@@ -4,7 +4,8 @@ Random invoices (two currencies), payments applied at random later dates, revers
 write-offs are posted through the ledger services; then for random dates (past ones
 included) every bucket and the total must equal a plain sum over the ledger rows —
 amount less the applications and adjustments effective on or before that date,
-converted item by item at the rate in force that day.
+converted item by item at the rate in force that day. Both SQL forms are checked: the
+bounded one (stored balances read through the movement-date bounds) and the textbook one.
 """
 
 import contextlib
@@ -20,7 +21,8 @@ from accounts.errors import ServiceError
 from accounts.models import Currency, Customer, ExchangeRate
 from invoices import services
 from invoices.models import Adjustment, Application, Invoice
-from reporting.aging import BUCKETS, AgingQuery, aging
+from invoices.selectors import ledger_discrepancies
+from reporting.aging import BUCKETS, AgingQuery, aging, detail_page
 from tests.factories import CustomerFactory
 
 pytestmark = pytest.mark.django_db
@@ -145,10 +147,11 @@ def test_aging_totals_reconcile_to_the_ledger_on_random_ledgers(
                 currency_id="EUR", quote_currency_id="USD", valid_from=start, rate=rate
             )
         _post_ledger(invoices, payments, reversals, adjustments)
+        assert ledger_discrepancies() == []  # balances and movement-date bounds alike
         for offset in as_of_days:
             as_of = DAY_0 + datetime.timedelta(days=offset)
             expected = _expected(as_of)
-            for method in ("forward", "backward"):
+            for method in (None, "forward"):
                 report = aging(
                     AgingQuery(customers=Customer.objects.all(), as_of=as_of, method=method)
                 )
@@ -156,3 +159,83 @@ def test_aging_totals_reconcile_to_the_ledger_on_random_ledgers(
                 assert report.total == sum(expected.values(), Decimal("0.00"))
                 assert sum((row.total for row in report.rows), Decimal("0.00")) == report.total
         transaction.set_rollback(True)
+
+
+def _day(n: int) -> datetime.date:
+    return DAY_0 + datetime.timedelta(days=n)
+
+
+def _pay(customer, reference, target, amount, received):
+    return services.payment_post(
+        actor=None,
+        customer=customer,
+        reference=reference,
+        received_date=_day(received),
+        amount=amount,
+        allocations=[services.Allocation(invoice_id=target.pk, amount=Decimal(amount))],
+    )
+
+
+def test_the_bounded_form_reads_each_invoice_through_its_movement_dates():
+    customer = CustomerFactory(name="Bounds Co")
+
+    def issue(number, amount, issued=0):
+        return services.invoice_create(
+            actor=None,
+            customer=customer,
+            number=number,
+            issue_date=_day(issued),
+            due_date=_day(issued + 10),
+            amount=amount,
+        )
+
+    settled_before = issue("A", "100.00")  # last movement before as_of: stored balance, 0
+    _pay(customer, "P-A", settled_before, "100.00", 10)
+    straddling = issue("B", "200.00")  # moved before and after as_of: summed
+    _pay(customer, "P-B1", straddling, "50.00", 5)
+    _pay(customer, "P-B2", straddling, "150.00", 30)
+    settled_after = issue("C", "300.00")  # first movement after as_of: the amount
+    _pay(customer, "P-C", settled_after, "300.00", 40)
+    reversed_after = issue("D", "400.00")  # paid before, reversed after: 0 then
+    _pay(customer, "P-D", reversed_after, "400.00", 8)
+    services.application_reverse(
+        actor=None,
+        application=Application.objects.get(invoice=reversed_after),
+        effective_date=_day(25),
+    )
+    back_dated = issue("E", "500.00")  # written off after, then a credit back-dated before
+    services.invoice_adjust(
+        actor=None,
+        invoice=back_dated,
+        kind="write_off",
+        amount="100.00",
+        reason="test",
+        effective_date=_day(50),
+    )
+    services.credit_memo_issue(
+        actor=None,
+        customer=customer,
+        number="CM-E",
+        issue_date=_day(3),
+        amount="400.00",
+        reason="test",
+        allocations=[services.Allocation(invoice_id=back_dated.pk, amount=Decimal("400.00"))],
+    )
+    issue("F", "60.00", issued=22)  # issued after as_of
+    part_paid = issue("G", "70.00")  # open now, last movement before as_of: stored balance
+    _pay(customer, "P-G", part_paid, "20.00", 5)
+    as_of = _day(20)
+
+    bounded = AgingQuery(customers=Customer.objects.all(), as_of=as_of)
+    count, items = detail_page(bounded, offset=0, limit=50)
+    forward = aging(AgingQuery(customers=Customer.objects.all(), as_of=as_of, method="forward"))
+
+    assert {i["number"]: i["open_amount"] for i in items} == {
+        "B": Decimal("150.00"),
+        "C": Decimal("300.00"),
+        "E": Decimal("100.00"),
+        "G": Decimal("50.00"),
+    }
+    assert count == 4
+    assert aging(bounded).total == forward.total == Decimal("600.00")
+    assert aging(bounded).buckets == _expected(as_of)

@@ -91,6 +91,7 @@ def test_detail_xlsx_has_frozen_header_numeric_amounts_and_a_totals_row(ledger):
         "Open amount",
         "Open amount (USD)",
         "Last activity",
+        "Disputed amount",
     )
     body, totals = rows[1:-1], rows[-1]
     assert len(body) == 4
