@@ -1,22 +1,33 @@
-"""Reports for BI: aging and KPIs as JSON, decimal strings, scoped to the caller's reach."""
+"""Reports for BI: aging and KPIs as JSON, decimal strings, scoped to the caller's reach;
+aging exports started and fetched over the API."""
 
 from __future__ import annotations
 
 from django.conf import settings
-from django.urls import path
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import serializers, status
 from rest_framework.decorators import api_view, permission_classes
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from accounts.api_permissions import requires
+from invoices.api import IDEMPOTENCY_PARAMETER
+from invoices.idempotency import idempotent
 
-from .aging import BUCKETS, aging
+from .aging import BASES, BUCKETS, GROUPINGS, aging
+from .exports import export_path
 from .forms import AgingForm, KpiForm
 from .fx import ReportError
 from .kpis import KPI_NAMES, inputs_live, kpis_from_inputs, rounded
-from .selectors import aging_query_for, customers_in_reach
-from .workflow import promise_kept
+from .models import ExportFormat, ExportJob, ExportKind, ExportStatus
+from .selectors import aging_query_for, customers_in_reach, export_jobs_for
+from .services import export_job_create
+from .workflow import dispute_cycle, promise_kept
 
 
 def money(value) -> str:
@@ -81,8 +92,8 @@ def aging_report(request):
 @api_view(["GET"])
 @permission_classes([requires("invoices.view_invoice")])
 def kpi_report(request):
-    """DSO, countback DSO, best-possible DSO, ADD, CEI, over-90 share and promise-kept rate
-    for a period."""
+    """DSO, countback DSO, best-possible DSO, ADD, CEI, over-90 share, promise-kept rate and
+    dispute cycle time for a period."""
     form = _form_or_400(KpiForm(request.query_params))
     start, end = form.cleaned_data["start"], form.cleaned_data["end"]
     try:
@@ -92,6 +103,7 @@ def kpi_report(request):
         raise ValidationError({"end": [str(error)]}) from None
     figures = kpis_from_inputs(inputs)
     promises, promises_by_collector = promise_kept(customers, start, end)
+    cycle = dispute_cycle(customers, start, end)
     payload = {"start": start.isoformat(), "end": end.isoformat()}
     for name in KPI_NAMES:
         value = rounded(figures[name])
@@ -106,6 +118,7 @@ def kpi_report(request):
             "credit_sales": money(inputs.sales),
             "cash_collected": money(inputs.cash_collected),
             **promise_payload(promises),
+            **dispute_cycle_payload(cycle),
             "promise_kept_rate_by_collector": [
                 {"collector": entry.collector_id, "name": entry.name}
                 | promise_payload(entry.figures)
@@ -126,7 +139,133 @@ def promise_payload(figures) -> dict:
     }
 
 
+def dispute_cycle_payload(cycle) -> dict:
+    mean, median = rounded(cycle.mean_days), rounded(cycle.median_days)
+    return {
+        "dispute_cycle_days": None if mean is None else str(mean),
+        "dispute_cycle_median_days": None if median is None else str(median),
+        "disputes_resolved": cycle.resolved,
+    }
+
+
+# --- exports -----------------------------------------------------------------------------
+
+
+class ExportRequestSerializer(serializers.Serializer):
+    """What to export; the aging parameters are the aging API's, parsed by the same form."""
+
+    kind = serializers.ChoiceField(choices=ExportKind.choices)
+    format = serializers.ChoiceField(choices=ExportFormat.choices)
+    as_of = serializers.DateField(required=False, help_text="default today")
+    basis = serializers.ChoiceField(choices=BASES, required=False)
+    grouping = serializers.ChoiceField(choices=GROUPINGS, required=False)
+    collector = serializers.IntegerField(required=False, min_value=1)
+    currency = serializers.CharField(required=False, max_length=3)
+    customer = serializers.IntegerField(required=False, min_value=1)
+    in_dispute = serializers.ChoiceField(choices=["yes", "no"], required=False)
+
+
+class ExportJobSerializer(serializers.ModelSerializer):
+    status_url = serializers.SerializerMethodField()
+    download_url = serializers.SerializerMethodField(
+        help_text="null until the export is done; only its owner may download it"
+    )
+
+    class Meta:
+        model = ExportJob
+        fields = [
+            "id",
+            "kind",
+            "format",
+            "parameters",
+            "status",
+            "progress",
+            "rows_written",
+            "error",
+            "created_at",
+            "finished_at",
+            "status_url",
+            "download_url",
+        ]
+        read_only_fields = fields
+
+    def get_status_url(self, job) -> str:
+        return self._url("api_report_export", job)
+
+    def get_download_url(self, job) -> str | None:
+        if job.status != ExportStatus.DONE:
+            return None
+        return self._url("api_report_export_download", job)
+
+    def _url(self, name: str, job) -> str:
+        return self.context["request"].build_absolute_uri(reverse(name, kwargs={"pk": job.pk}))
+
+
+class ExportCreateView(APIView):
+    permission_classes = [requires("reporting.add_exportjob")]
+
+    @extend_schema(
+        request=ExportRequestSerializer,
+        responses={202: ExportJobSerializer},
+        parameters=[IDEMPOTENCY_PARAMETER],
+        summary="Start an aging export",
+    )
+    @idempotent
+    def post(self, request):
+        """Queue an aging export run by a worker with the caller's reach; poll the status URL
+        until a download URL appears. A replay with the same Idempotency-Key returns the
+        first job and queues nothing."""
+        request_data = ExportRequestSerializer(data=request.data)
+        request_data.is_valid(raise_exception=True)
+        form = _form_or_400(AgingForm(request.data))  # e.g. a currency that does not exist
+        job = export_job_create(
+            user=request.user,
+            kind=request_data.validated_data["kind"],
+            format=request_data.validated_data["format"],
+            filters=form.filters(),
+        )
+        body = ExportJobSerializer(job, context={"request": request}).data
+        return Response(
+            body, status=status.HTTP_202_ACCEPTED, headers={"Location": body["status_url"]}
+        )
+
+
+class ExportDetailView(APIView):
+    permission_classes = [requires("reporting.view_exportjob")]
+
+    @extend_schema(responses={200: ExportJobSerializer}, summary="An export's status")
+    def get(self, request, pk: int):
+        """Status and progress of one of the caller's exports; another user's is a 404."""
+        job = get_object_or_404(export_jobs_for(request.user), pk=pk)
+        return Response(ExportJobSerializer(job, context={"request": request}).data)
+
+
+class ExportDownloadView(APIView):
+    permission_classes = [requires("reporting.view_exportjob")]
+
+    @extend_schema(
+        responses={
+            (200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY),
+        },
+        summary="Download a finished export",
+    )
+    def get(self, request, pk: int):
+        """The file of one of the caller's finished exports; anyone else's is a 404."""
+        job = get_object_or_404(export_jobs_for(request.user), pk=pk, status=ExportStatus.DONE)
+        path = export_path(job)
+        if not path.is_file():
+            raise Http404("the export file is gone")
+        return FileResponse(path.open("rb"), as_attachment=True, filename=job.file_name)
+
+
 report_urlpatterns = [
     path("reports/aging/", aging_report, name="api_report_aging"),
     path("reports/kpis/", kpi_report, name="api_report_kpis"),
+    path("reports/exports/", ExportCreateView.as_view(), name="api_report_exports"),
+    path("reports/exports/<int:pk>/", ExportDetailView.as_view(), name="api_report_export"),
+    path(
+        "reports/exports/<int:pk>/download/",
+        ExportDownloadView.as_view(),
+        name="api_report_export_download",
+    ),
 ]

@@ -63,6 +63,61 @@ class ARSnapshot(models.Model):
         return getattr(self, self.BUCKET_FIELDS[name])
 
 
+class CollectorSnapshot(models.Model):
+    """One collector's portfolio at the close of one day, in the reporting currency; written
+    beside the day's ``ARSnapshot`` so the dashboard's per-collector table reads a few rows
+    per collector instead of re-aging the ledger per request.
+
+    The portfolio is the customers assigned to the collector when the snapshot was taken
+    (``collector`` null: unassigned customers). Buckets and total are the sums of the same
+    rounded items as the company snapshot, so the collectors' rows add up to it exactly;
+    credit sales and cash are summed per collector and currency, then converted.
+    """
+
+    date = models.DateField()
+    collector = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.CASCADE, related_name="+"
+    )
+    currency = models.CharField(max_length=3)
+    current = models.DecimalField(**MONEY)
+    days_1_30 = models.DecimalField(**MONEY)
+    days_31_60 = models.DecimalField(**MONEY)
+    days_61_90 = models.DecimalField(**MONEY)
+    days_91_120 = models.DecimalField(**MONEY)
+    over_120 = models.DecimalField(**MONEY)
+    total = models.DecimalField(**MONEY)
+    credit_sales = models.DecimalField(**MONEY)
+    cash_collected = models.DecimalField(**MONEY)
+    open_items = models.PositiveIntegerField()
+
+    BUCKET_FIELDS = ARSnapshot.BUCKET_FIELDS
+
+    class Meta:
+        ordering = ["-date", "collector_id"]
+        verbose_name = "collector snapshot"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["date", "collector"],
+                nulls_distinct=False,
+                name="collector_snapshot_one_per_day",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    total=models.F("current")
+                    + models.F("days_1_30")
+                    + models.F("days_31_60")
+                    + models.F("days_61_90")
+                    + models.F("days_91_120")
+                    + models.F("over_120")
+                ),
+                name="collector_snapshot_total_is_sum_of_buckets",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"AR {self.date} of collector {self.collector_id}: {self.total} {self.currency}"
+
+
 class ExportFormat(models.TextChoices):
     XLSX = "xlsx", "Excel (XLSX)"
     CSV = "csv", "CSV"

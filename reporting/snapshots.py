@@ -6,8 +6,10 @@ import datetime
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import Sum
 
 from accounts.models import Customer
+from invoices.models import Invoice, Payment
 
 from .aging import BUCKETS, AgingQuery, aging
 from .fx import RateBook
@@ -19,14 +21,22 @@ from .kpis import (
     daily_sales,
     monthly,
 )
-from .models import ARSnapshot
+from .models import ARSnapshot, CollectorSnapshot
 
 ZERO = Decimal("0.00")
 
 
-def snapshot_take(*, day: datetime.date, book: RateBook | None = None) -> ARSnapshot:
-    """Write (or rewrite) the company-wide snapshot of ``day``; safe to run twice."""
+def snapshot_take(
+    *,
+    day: datetime.date,
+    book: RateBook | None = None,
+    owners: dict[int, int | None] | None = None,
+) -> ARSnapshot:
+    """Write (or rewrite) the company-wide snapshot of ``day`` and its per-collector rows;
+    safe to run twice. ``owners`` (customer id → collector id) lets a back-fill read the
+    assignments once."""
     book = book or RateBook.load()
+    owners = customer_owners() if owners is None else owners
     customers = Customer.objects.all()
     report = aging(AgingQuery(customers=customers, as_of=day, rates=book.on(day)))
     sales = daily_sales(customers, day, day, book).get(day, ZERO)
@@ -45,7 +55,61 @@ def snapshot_take(*, day: datetime.date, book: RateBook | None = None) -> ARSnap
                 "top_overdue": _top_overdue(report),
             },
         )
+        CollectorSnapshot.objects.filter(date=day).delete()
+        CollectorSnapshot.objects.bulk_create(_collector_rows(day, report, owners, book))
     return snapshot
+
+
+def customer_owners() -> dict[int, int | None]:
+    """Each customer's assigned collector now; the snapshot records the portfolios as they
+    are when it is taken (a back-fill of past days uses today's assignments)."""
+    return dict(Customer.objects.values_list("id", "assigned_collector_id").order_by())
+
+
+def _collector_rows(
+    day: datetime.date, report, owners: dict[int, int | None], book: RateBook
+) -> list[CollectorSnapshot]:
+    """One row per collector with a customer (and one for the unassigned), from the
+    per-customer rows of the company aging, so the rows add up to its total exactly."""
+    rows: dict[int | None, CollectorSnapshot] = {}
+
+    def row(collector_id: int | None) -> CollectorSnapshot:
+        if collector_id not in rows:
+            rows[collector_id] = CollectorSnapshot(
+                date=day,
+                collector_id=collector_id,
+                currency=report.currency,
+                total=ZERO,
+                credit_sales=ZERO,
+                cash_collected=ZERO,
+                open_items=0,
+                **dict.fromkeys(CollectorSnapshot.BUCKET_FIELDS.values(), ZERO),
+            )
+        return rows[collector_id]
+
+    for collector_id in set(owners.values()):
+        row(collector_id)
+    for customer in report.rows:
+        entry = row(owners.get(int(customer.key)))
+        for bucket in BUCKETS:
+            field = CollectorSnapshot.BUCKET_FIELDS[bucket]
+            setattr(entry, field, getattr(entry, field) + customer.buckets[bucket])
+        entry.total += customer.total
+        entry.open_items += customer.items
+    for model, date_field, target in (
+        (Invoice, "issue_date", "credit_sales"),
+        (Payment, "received_date", "cash_collected"),
+    ):
+        sums = (
+            model.objects.filter(**{date_field: day})
+            .values_list("customer__assigned_collector_id", "currency_id")
+            .annotate(total=Sum("amount"))
+            .order_by()
+        )
+        for collector_id, currency, total in sums:
+            entry = row(collector_id)
+            setattr(entry, target, getattr(entry, target) + book.convert(total, currency, day))
+    return list(rows.values())
 
 
 TOP = 10
@@ -67,15 +131,22 @@ def snapshots_backfill(
     *, start: datetime.date, end: datetime.date, only_missing: bool = False
 ) -> int:
     book = RateBook.load()
+    owners = customer_owners()
+    # a day written before collector snapshots existed counts as missing
     have = (
         set(ARSnapshot.objects.filter(date__range=(start, end)).values_list("date", flat=True))
+        & set(
+            CollectorSnapshot.objects.filter(date__range=(start, end))
+            .values_list("date", flat=True)
+            .distinct()
+        )
         if only_missing
         else set()
     )
     day, written = start, 0
     while day <= end:
         if day not in have:
-            snapshot_take(day=day, book=book)
+            snapshot_take(day=day, book=book, owners=owners)
             written += 1
         day += datetime.timedelta(days=1)
     return written

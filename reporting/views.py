@@ -11,7 +11,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts.models import Currency
-from accounts.roles import TEAM_VIEW
 from accounts.selectors import sees_all_portfolios
 
 from .aging import BUCKET_LABELS, BUCKETS, aging, detail_page
@@ -27,9 +26,9 @@ from .exports import export_path
 from .forms import AgingForm, KpiForm
 from .fx import ReportError
 from .models import ExportFormat, ExportKind, ExportStatus
-from .selectors import aging_query_for, customers_in_reach, export_jobs_for
+from .selectors import aging_query_for, collector_table, customers_in_reach, export_jobs_for
 from .services import export_job_create
-from .workflow import open_disputes_by_reason, promise_kept
+from .workflow import dispute_cycle, open_disputes_by_reason, promise_kept
 
 PAGE_SIZE = 50
 
@@ -128,19 +127,34 @@ def export_download(request, pk: int):
 
 
 @login_required
-@permission_required(TEAM_VIEW, raise_exception=True)
+@permission_required("invoices.view_invoice", raise_exception=True)
 def dashboard(request):
+    """The company dashboard for the team view; a collector sees only their own row of the
+    per-collector table, never the company's figures."""
     form = KpiForm(request.GET or None)
     if request.GET and form.is_valid():
         start, end = form.cleaned_data["start"], form.cleaned_data["end"]
     else:
         start, end = default_period()
+    team = sees_all_portfolios(request.user)
+    context = {
+        "start": start,
+        "end": end,
+        "currency": settings.REPORTING_CURRENCY,
+        "team_view": team,
+    }
+    if not team:
+        context["collectors"] = collector_table(request.user, start, end)
+        return render(request, "reporting/dashboard.html", context)
     customers = customers_in_reach(request.user)
-    context = {"start": start, "end": end, "currency": settings.REPORTING_CURRENCY}
     try:
         context.update(kpi_tiles(customers, start, end))
         context["top_overdue_date"], context["top_overdue"] = top_overdue_on(customers, end)
         context["promises"], context["promises_by_collector"] = promise_kept(customers, start, end)
+        context["collectors"] = collector_table(
+            request.user, start, end, promises=context["promises_by_collector"]
+        )
+        context["dispute_cycle"] = dispute_cycle(customers, start, end)
         context["disputes_by_reason"] = open_disputes_by_reason(customers)
         context["cash_target"] = cash_target(start, end)
         context["cash_progress"] = cash_progress(

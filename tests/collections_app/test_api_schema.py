@@ -32,7 +32,9 @@ def _routed_paths() -> set[str]:
     routed = {id(p) for p in api_urls.router.urls}
     for pattern in api_urls.urlpatterns:
         if isinstance(pattern, URLPattern) and id(pattern) not in routed:
-            paths.add("/api/v1/" + re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", str(pattern.pattern)))
+            route = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", str(pattern.pattern))
+            # drf-spectacular names a {pk} path parameter {id} (SCHEMA_COERCE_PATH_PK)
+            paths.add("/api/v1/" + route.replace("{pk}", "{id}"))
     return paths
 
 
@@ -50,6 +52,9 @@ def test_the_schema_is_an_openapi_3_document_listing_every_api_v1_path(client):
         "/api/v1/payments/{id}/apply/",
         "/api/v1/credit-memos/{id}/apply/",
         "/api/v1/applications/{id}/reverse/",
+        "/api/v1/reports/exports/",
+        "/api/v1/reports/exports/{id}/",
+        "/api/v1/reports/exports/{id}/download/",
     } <= set(schema["paths"])
 
 
@@ -63,6 +68,7 @@ def test_the_schema_declares_the_idempotency_key_on_ledger_writes(client):
     assert headers("/api/v1/invoices/") == {"Idempotency-Key"}
     assert headers("/api/v1/payments/{id}/apply/") == {"Idempotency-Key"}
     assert headers("/api/v1/applications/{id}/reverse/") == {"Idempotency-Key"}
+    assert headers("/api/v1/reports/exports/") == {"Idempotency-Key"}
 
 
 def test_the_schema_says_money_is_a_decimal_string(client):
@@ -106,3 +112,20 @@ def test_the_schema_validates_without_warnings(tmp_path):
     call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(out))
 
     assert out.read_text().startswith("openapi: 3.")
+
+
+def test_the_schema_describes_the_export_api(client):
+    schema = client.get("/api/schema/", {"format": "json"}).json()
+    paths, components = schema["paths"], schema["components"]["schemas"]
+
+    start = paths["/api/v1/reports/exports/"]["post"]
+    assert set(start["responses"]) == {"202"}
+    request = start["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+    assert set(components[request.rsplit("/", 1)[1]]["required"]) == {"kind", "format"}
+    poll = paths["/api/v1/reports/exports/{id}/"]["get"]["responses"]["200"]
+    job = poll["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
+    assert {"status", "progress", "status_url", "download_url"} <= set(
+        components[job]["properties"]
+    )
+    download = paths["/api/v1/reports/exports/{id}/download/"]["get"]["responses"]["200"]
+    assert set(download["content"]) == {"application/octet-stream"}

@@ -26,6 +26,8 @@ from invoices.models import (
     Invoice,
     Payment,
 )
+from reporting.exports import export_path
+from reporting.models import ExportJob
 from tests.collections_app import test_workspace_reach as workspace_reach
 from tests.dunning import test_page_reach as dunning_page_reach
 from tests.dunning import test_template_reach as dunning_template_reach
@@ -38,7 +40,8 @@ ANONYMOUS_API_BODY = {"detail": "Authentication credentials were not provided."}
 
 @dataclass
 class Book:
-    """One collector's portfolio: a customer and one of every ledger record."""
+    """One collector's portfolio: a customer and one of every ledger record, and a finished
+    aging export they asked for."""
 
     customer: Customer
     contact: Contact
@@ -47,6 +50,7 @@ class Book:
     credit_memo: CreditMemo
     application: Application
     adjustment: Adjustment
+    export_job: ExportJob
 
 
 def _book(owner, tag: str) -> Book:
@@ -72,7 +76,28 @@ def _book(owner, tag: str) -> Book:
     adjustment = services.invoice_adjust(
         actor=None, invoice=inv, kind="write_off", amount="10.00", reason="Goodwill"
     )
-    return Book(customer, contact, inv, cash, memo, application, adjustment)
+    return Book(customer, contact, inv, cash, memo, application, adjustment, _export(owner, tag))
+
+
+def _export(owner, tag: str) -> ExportJob:
+    job = ExportJob.objects.create(
+        user=owner,
+        kind="summary",
+        format="csv",
+        parameters={"as_of": "2026-06-30"},
+        status="done",
+        progress=100,
+        file_name=f"{tag}-aging.csv",
+    )
+    path = export_path(job)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f"Group,Total\n{tag} Industries,390.00\n")
+    return job
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
 
 
 def _grant(user, *perms: str):
@@ -190,6 +215,9 @@ API_ID_ROUTES = {
     ("application-detail", "get"): ("application", None),
     ("application-reverse", "post"): ("application", lambda book: {"note": "reach check"}),
     ("adjustment-detail", "get"): ("adjustment", None),
+    # an export is its owner's only, whatever the reader's reach
+    ("api_report_export", "get"): ("export_job", None),
+    ("api_report_export_download", "get"): ("export_job", None),
 }
 PAGE_ID_ROUTES = {
     "customer_detail": "customer",
@@ -215,7 +243,9 @@ def test_every_api_route_that_takes_an_id_is_checked():
 
 def test_every_registered_viewset_has_its_detail_route_checked():
     registered = {f"{basename}-detail" for _, _, basename in api_urls.router.registry}
-    assert registered == {name for name, method in API_ID_ROUTES if method == "get"}
+    assert registered == {
+        name for name, method in API_ID_ROUTES if method == "get" and not name.startswith("api_")
+    }
     assert {f"{basename}-list" for _, _, basename in api_urls.router.registry} == set(API_LISTS)
 
 
@@ -600,12 +630,17 @@ def test_collector_cannot_apply_their_money_to_another_portfolios_invoice(
 # --- roles: the CFO reads and never writes --------------------------------------------------
 
 
+# POSTs that write no business record: asking for an export is reading the aging, which every
+# role may (accounts/roles.py); tests/reporting/test_api_exports.py checks the CFO may.
+READS_BY_POST = {("api_report_exports", "post")}
+
+
 def test_cfo_is_refused_every_api_write(book_a, book_b):
     cfo = user_in_role(roles.CFO, "cfo")
     writes = sorted(
         (name, method)
         for name, method in _api_routes(with_id=True) | _api_routes(with_id=False)
-        if method != "get"
+        if method != "get" and (name, method) not in READS_BY_POST
     )
     before = _ledger_state()
 

@@ -18,7 +18,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 PASSWORD = "pw-for-tests-only"
 
 
-def _ledger():
+def _ledger(collectors=()):
+    """Four customers, assigned in turn to ``collectors`` when given."""
     today = timezone.localdate()
     ExchangeRate.objects.create(
         currency_id="EUR",
@@ -29,7 +30,8 @@ def _ledger():
     names = ["Northwind Packaging Co.", "Bluewater Logistics GmbH", "Acme Tools", "Globex"]
     for n, name in enumerate(names):
         currency = Currency.objects.get(code="EUR" if "GmbH" in name else "USD")
-        customer = CustomerFactory(name=name, currency=currency)
+        owner = collectors[n % len(collectors)] if collectors else None
+        customer = CustomerFactory(name=name, currency=currency, assigned_collector=owner)
         for k in range(6):
             invoice(
                 customer,
@@ -106,6 +108,39 @@ def test_cfo_dashboard_draws_both_charts(page, screenshot):
         assert page.locator(canvas).evaluate(
             "c => c.getContext('2d').getImageData(0, 0, c.width, c.height).data.some(v => v)"
         )
-    assert page.locator(".tile.kpi").count() == 9
+    assert page.locator(".tile.kpi").count() == 10
+    assert page.locator(".tile.kpi").get_by_text("Dispute cycle time").is_visible()
     assert page.locator("progress.cash-target").count() == 1
     screenshot("reporting_dashboard")
+
+
+def test_the_dashboard_has_a_row_per_collector_and_a_collector_sees_only_theirs(page, screenshot):
+    user_in_role(roles.CFO, "carla")
+    alice = user_in_role(roles.COLLECTOR, "alice", first_name="Alice", last_name="Avery")
+    bob = user_in_role(roles.COLLECTOR, "bob", first_name="Bob", last_name="Berg")
+    _ledger([alice, bob])
+
+    _log_in(page, "carla")
+    page.goto("/dashboard/")
+    table = page.locator("#collectors table")
+    table.wait_for()
+    assert table.locator("tbody tr").count() == 2
+    assert table.locator("tbody tr").first.locator("td").first.inner_text() == "Alice Avery"
+    assert table.locator("tbody tr td.num").first.inner_text().endswith(" USD")
+    assert table.locator("td.num").first.evaluate("e => getComputedStyle(e).textAlign") == ("right")
+    page.locator("#collectors").scroll_into_view_if_needed()
+    screenshot("reporting_dashboard_collectors")
+    table.get_by_role("link", name="Alice Avery").click()
+    page.wait_for_url(f"**/reports/aging/?as_of=*&collector={alice.pk}")
+    assert page.get_by_text("Northwind Packaging Co.").is_visible()
+
+    page.context.clear_cookies()
+    _log_in(page, "bob")
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Dashboard").click()
+    page.wait_for_url("**/dashboard/")
+    assert page.get_by_role("heading", name="Your figures").is_visible()
+    rows = page.locator("#collectors tbody tr")
+    assert rows.count() == 1
+    assert rows.first.locator("td").first.inner_text() == "Bob Berg"
+    assert page.locator(".tile.kpi").count() == 0
+    screenshot("reporting_dashboard_collector_own")

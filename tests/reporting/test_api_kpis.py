@@ -7,8 +7,9 @@ from rest_framework.test import APIClient
 
 from accounts import roles
 from collections_app.models import PromiseStatus
+from disputes.models import DisputeStatus
 from tests.factories import CustomerFactory, invoice, user_in_role
-from tests.reporting.workflow_records import promise
+from tests.reporting.workflow_records import dispute, promise
 
 pytestmark = pytest.mark.django_db
 
@@ -49,6 +50,9 @@ def test_kpi_api_returns_each_figure_rounded_to_two_places():
         "promises_partially_kept": 0,
         "promises_broken": 0,
         "promise_kept_rate_by_collector": [],
+        "dispute_cycle_days": None,
+        "dispute_cycle_median_days": None,
+        "disputes_resolved": 0,
     }
 
 
@@ -112,3 +116,60 @@ def test_start_after_end_is_refused():
     client.force_authenticate(cfo)
 
     assert client.get(URL, {"start": "2026-04-01", "end": "2026-03-31"}).status_code == 400
+
+
+def test_dispute_cycle_time_is_the_mean_and_median_days_of_disputes_resolved_in_the_period():
+    cfo = user_in_role(roles.CFO, "cfo")
+    customer = CustomerFactory()
+    opened = datetime.datetime(2026, 2, 20, 12, 0, tzinfo=datetime.UTC)
+    for days in ["9", "10.5", "30"]:  # resolved Mar 1 12:00, Mar 3 00:00, Mar 22 12:00
+        dispute(
+            customer,
+            "pricing",
+            "10.00",
+            status=DisputeStatus.RESOLVED,
+            opened_at=opened,
+            resolved_at=opened + datetime.timedelta(days=float(days)),
+        )
+    # resolved after the period, and still open: neither counts
+    dispute(
+        customer,
+        "tax",
+        "10.00",
+        status=DisputeStatus.RESOLVED,
+        opened_at=opened,
+        resolved_at=datetime.datetime(2026, 4, 1, 0, 0, tzinfo=datetime.UTC),
+    )
+    dispute(customer, "tax", "10.00", opened_at=opened)
+    client = APIClient()
+    client.force_authenticate(cfo)
+
+    body = client.get(URL, {"start": "2026-03-01", "end": "2026-03-31"}).json()
+
+    # (9 + 10.5 + 30) / 3 = 16.5; the median is 10.5
+    assert (
+        body["dispute_cycle_days"],
+        body["dispute_cycle_median_days"],
+        body["disputes_resolved"],
+    ) == ("16.50", "10.50", 3)
+
+
+def test_a_collector_gets_the_dispute_cycle_of_their_own_portfolio_only():
+    alice = user_in_role(roles.COLLECTOR, "alice")
+    bob = user_in_role(roles.COLLECTOR, "bob")
+    opened = datetime.datetime(2026, 3, 1, 12, 0, tzinfo=datetime.UTC)
+    for owner, days in [(alice, 2), (bob, 20)]:
+        dispute(
+            CustomerFactory(assigned_collector=owner),
+            "pricing",
+            "10.00",
+            status=DisputeStatus.RESOLVED,
+            opened_at=opened,
+            resolved_at=opened + datetime.timedelta(days=days),
+        )
+    client = APIClient()
+    client.force_authenticate(alice)
+
+    body = client.get(URL, {"start": "2026-03-01", "end": "2026-03-31"}).json()
+
+    assert (body["dispute_cycle_days"], body["disputes_resolved"]) == ("2.00", 1)

@@ -1,4 +1,4 @@
-"""Promise-kept rate for a period and open disputes by reason, in the reader's reach."""
+"""Promise-kept rate, open disputes by reason and the dispute cycle, in the reader's reach."""
 
 import datetime
 from decimal import Decimal
@@ -10,7 +10,14 @@ from accounts.models import Customer
 from collections_app.models import PromiseStatus
 from disputes.models import DisputeStatus
 from reporting.selectors import customers_in_reach
-from reporting.workflow import PromiseRate, open_disputes_by_reason, promise_kept
+from reporting.workflow import (
+    DisputeCycle,
+    PromiseRate,
+    dispute_cycle,
+    dispute_cycle_by_collector,
+    open_disputes_by_reason,
+    promise_kept,
+)
 from tests.factories import CustomerFactory, user_in_role
 from tests.reporting.workflow_records import dispute, promise
 
@@ -86,3 +93,31 @@ def test_a_collector_sees_disputes_of_their_own_portfolio_only():
     rows = open_disputes_by_reason(customers_in_reach(alice), datetime.date(2026, 4, 1))
 
     assert [(r.reason_code, r.count, r.amount) for r in rows] == [("quantity", 1, Decimal("70.00"))]
+
+
+def test_no_reach_means_no_dispute_cycle_rather_than_an_error():
+    dispute(CustomerFactory(), "tax", "10.00", status=DisputeStatus.RESOLVED)
+
+    assert dispute_cycle(Customer.objects.none(), START, END) == DisputeCycle()
+    assert dispute_cycle_by_collector(Customer.objects.none(), START, END) == {}
+
+
+def test_the_dispute_cycle_counts_a_company_day_from_midnight_to_midnight():
+    customer = CustomerFactory()
+    opened = datetime.datetime(2026, 2, 27, 0, 0, tzinfo=datetime.UTC)
+    for resolved in [
+        datetime.datetime(2026, 3, 1, 0, 0, tzinfo=datetime.UTC),  # the first moment: in
+        datetime.datetime(2026, 4, 1, 0, 0, tzinfo=datetime.UTC),  # the day after: out
+    ]:
+        dispute(
+            customer,
+            "tax",
+            "10.00",
+            status=DisputeStatus.RESOLVED,
+            opened_at=opened,
+            resolved_at=resolved,
+        )
+
+    assert dispute_cycle(Customer.objects.all(), START, END) == DisputeCycle(
+        resolved=1, mean_days=Decimal("2"), median_days=Decimal("2")
+    )
