@@ -15,12 +15,16 @@ def navigation(request):
     items.append(("Customers", reverse("customer_list")))
     if user.has_perm("accounts.view_all_portfolios"):
         items.append(("Team", reverse("team")))
-        items.append(("Dashboard", reverse("dashboard")))
+    # the team view's dashboard; a collector's shows only their own figures
     if user.has_perm("invoices.view_invoice"):
+        items.append(("Dashboard", reverse("dashboard")))
         items.append(("Invoices", reverse("invoice_list")))
         items.append(("Aging", reverse("aging")))
     if user.has_perm("invoices.view_payment"):
         items.append(("Payments", reverse("payment_list")))
+    # a run covers every portfolio: its pages need the team view too
+    if user.has_perms(["collections_app.view_dunningrun", "accounts.view_all_portfolios"]):
+        items.append(("Dunning", reverse("dunning_runs")))
     items.append(("API", reverse("api_docs")))
     if user.is_staff:
         items.append(("Admin", reverse("admin:index")))

@@ -23,6 +23,7 @@ CUSTOMER_FIELDS = [
     "credit_status",
     "assigned_collector",
     "do_not_contact",
+    "billing_address",
 ]
 UPDATABLE = set(CUSTOMER_FIELDS) - {"external_ref"}
 

@@ -13,6 +13,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import (
+    Case,
     CharField,
     Count,
     DateTimeField,
@@ -26,6 +27,7 @@ from django.db.models import (
     Subquery,
     Sum,
     Value,
+    When,
 )
 from django.db.models.functions import Cast, Coalesce, Concat
 from django.utils import timezone
@@ -200,11 +202,18 @@ def bucket_of(days_past_due: int) -> str:
 
 
 def timeline(customer: Customer) -> QuerySet:
-    """Activities and payments received, newest first, as one paginatable union."""
-    columns = ["at", "kind", "summary", "note", "who", "outcome"]
+    """Activities and payments received, newest first, as one paginatable union; an
+    activity with a PDF (a dunning letter, a statement) carries its id to link it."""
+    columns = ["at", "kind", "summary", "note", "who", "outcome", "document_id"]
     activities = (
         Activity.objects.filter(customer=customer)
-        .annotate(at=F("occurred_at"), who=Coalesce("actor__username", Value("")))
+        .annotate(
+            at=F("occurred_at"),
+            who=Coalesce("actor__username", Value("")),
+            document_id=Case(
+                When(document="", then=Value(None)), default=F("pk"), output_field=IntegerField()
+            ),
+        )
         .values_list(*columns)
     )
     payments = (
@@ -224,6 +233,7 @@ def timeline(customer: Customer) -> QuerySet:
             note=Value("", output_field=CharField()),
             who=Value("", output_field=CharField()),
             outcome=Value("", output_field=CharField()),
+            document_id=Value(None, output_field=IntegerField()),
         )
         .values_list(*columns)
     )

@@ -162,6 +162,16 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "control_folder": str(VAR_DIR / "celery" / "control"),
         "store_processed": False,
     }
+elif CELERY_BROKER_URL.startswith(("redis://", "rediss://", "redis+socket://")):
+    # A task is acknowledged when it ends (acks_late); one whose worker died comes back to
+    # another worker this many seconds after it was taken. Keep it above the slowest task
+    # and the longest retry countdown (dunning: 600 s), or those run twice. kombu looks for
+    # such tasks every CELERY_UNACKED_RESTORE_INTERVAL seconds (its own default is 100).
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
+        "unacked_restore_interval": env.int("CELERY_UNACKED_RESTORE_INTERVAL", default=100),
+        "unacked_restore_throttle": 1,
+    }
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=None)
 # Long exports may get workers of their own: `celery worker -Q exports` with this set to it.
 REPORTING_EXPORT_QUEUE = env.str("REPORTING_EXPORT_QUEUE", default="celery")
@@ -234,6 +244,8 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # an export's kind beside an adjustment's kind: name the export's enum
+    "ENUM_NAME_OVERRIDES": {"ExportKindEnum": "reporting.models.ExportKind"},
     # Swagger UI from the installed sidecar package: no CDN, no inline script (CSP).
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

@@ -58,6 +58,34 @@ urlpatterns = [
         workspace_views.dispute_resolve,
         name="workspace_dispute_resolve",
     ),
+    path(
+        "customers/<int:pk>/dunning/policy/",
+        workspace_views.dunning_policy,
+        name="workspace_dunning_policy",
+    ),
+    path(
+        "customers/<int:pk>/dunning/stop/",
+        workspace_views.dunning_stop,
+        name="workspace_dunning_stop",
+    ),
+    path(
+        "customers/<int:pk>/dunning/stop/lift/",
+        workspace_views.dunning_stop_lift,
+        name="workspace_dunning_stop_lift",
+    ),
+    path(
+        "customers/<int:pk>/invoices/<int:invoice_id>/dunning-stop/",
+        workspace_views.invoice_dunning_stop,
+        name="workspace_invoice_dunning_stop",
+    ),
+    path(
+        "customers/<int:pk>/invoices/<int:invoice_id>/dunning-stop/lift/",
+        workspace_views.invoice_dunning_stop_lift,
+        name="workspace_invoice_dunning_stop_lift",
+    ),
+    path(
+        "activities/<int:pk>/document/", workspace_views.activity_document, name="activity_document"
+    ),
     path("queue/", queue_views.queue, name="queue"),
     path("queue/next/", queue_views.queue_next_account, name="queue_next"),
     path("team/", team_views.team, name="team"),

@@ -92,3 +92,31 @@ PAYMENT_METHODS = {
     "GBP": [("BACS", 80), ("Faster Payment", 15), ("Wire", 5)],
     "EUR": [("SEPA", 85), ("Wire", 15)],
 }
+
+# Billing addresses for dunning letters, in each country's own order, by currency or legal form.
+STREETS = [
+    "Commerce", "Industrial", "Harbor", "Mill", "Station", "Market", "Depot", "Foundry",
+    "Canal", "Quarry", "Park", "Lake", "Ridge", "Union", "Center",
+]  # fmt: skip
+US_PLACES = [
+    ("Dayton", "OH", "45402"), ("Tulsa", "OK", "74103"), ("Spokane", "WA", "99201"),
+    ("Albany", "NY", "12207"), ("Toledo", "OH", "43604"), ("Omaha", "NE", "68102"),
+    ("Savannah", "GA", "31401"), ("Boise", "ID", "83702"), ("Wichita", "KS", "67202"),
+    ("Peoria", "IL", "61602"),
+]  # fmt: skip
+CA_PLACES = [
+    ("Toronto", "ON", "M5V 2T6"), ("Vancouver", "BC", "V6B 1A1"), ("Montréal", "QC", "H2Y 1C6"),
+    ("Calgary", "AB", "T2P 1J9"), ("Ottawa", "ON", "K1P 1J1"),
+]  # fmt: skip
+GB_PLACES = [
+    ("Leeds", "LS1 4DY"), ("Bristol", "BS1 4ST"), ("Manchester", "M1 1AE"),
+    ("Sheffield", "S1 2HE"), ("Glasgow", "G1 1XQ"), ("Leicester", "LE1 5WW"),
+]  # fmt: skip
+EU_PLACES = {
+    "GmbH": ("Germany", "straße", [("10115", "Berlin"), ("20095", "Hamburg"), ("50667", "Köln")]),
+    "AG": ("Germany", "weg", [("80331", "München"), ("70173", "Stuttgart")]),
+    "B.V.": ("Netherlands", "straat", [("1012 AB", "Amsterdam"), ("3011 AD", "Rotterdam")]),
+    "S.A.S.": ("France", "", [("75002", "Paris"), ("69002", "Lyon")]),
+    "S.p.A.": ("Italy", "", [("20121", "Milano"), ("10121", "Torino")]),
+}
+GERMAN_FORMS = {"GmbH", "AG"}  # their letters go out in German

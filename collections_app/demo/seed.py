@@ -24,8 +24,11 @@ from invoices import services as ledger
 from invoices.models import Adjustment, AdjustmentKind, Application, CreditMemo, Invoice, Payment
 from invoices.selectors import ledger_discrepancies
 
+from ..dunning import services as dunning
+from ..models import DunningCommunication, DunningProfile, DunningRun
 from .derived import cash_applied_hooks_batched
 from .logins import COLLECTOR_USERNAMES, demo_users_ensure
+from .names import CA_PLACES, EU_PLACES, GB_PLACES, GERMAN_FORMS, STREETS, US_PLACES
 from .shape import (
     CustomerPlan,
     InvoicePlan,
@@ -48,6 +51,7 @@ FIRST_PAYMENT = 300001
 CREDIT_MEMO_NUMBER = "CM-{:05d}"
 FIRST_CREDIT_MEMO = 40001
 UNASSIGNED_SHARE = 0.1  # accounts no collector owns yet
+MISSING_ADDRESS_SHARE = 0.05  # accounts with no billing address on file
 OLDEST_FIRST_SHARE = 0.3  # of the payments where oldest-first gives what the customer meant
 
 APPLIED_CREDIT_MEMOS = 12
@@ -120,6 +124,7 @@ def seed_demo(*, today: datetime.date | None = None) -> SeedResult:
         problems = ledger_discrepancies()
         if problems:
             raise DemoLedgerError(f"the demo ledger does not reconcile: {problems[:5]}")
+        ledger.prepare_dunning()
     return SeedResult(
         already_seeded=False,
         users_created=users_created,
@@ -137,6 +142,8 @@ class _DemoLedger:
         self.credit_manager = users["credit_manager"]
         self.collectors = [users[name] for name in COLLECTOR_USERNAMES]
         self.rng = random.Random(f"{DEMO_SEED}:demo")
+        # its own stream, so the addresses leave the ledger's draws as they were
+        self.address_rng = random.Random(f"{DEMO_SEED}:addresses")
         self.plans = demo_customer_plans()
         self.customers: list[Customer] = []
         self.invoices: dict[int, Invoice] = {}  # by id
@@ -174,6 +181,34 @@ class _DemoLedger:
         self.write_off_small_balances()
         self.bounce_one_cheque()
 
+    def prepare_dunning(self) -> None:
+        """German letters for German companies, one account on a dunning stop, and tonight's
+        run built and left in preview for the credit manager to look at and approve."""
+        for plan, customer in zip(self.plans, self.customers, strict=True):
+            if plan.name.rsplit(" ", 1)[-1] in GERMAN_FORMS:
+                dunning.dunning_policy_assign(
+                    actor=self.credit_manager, customer=customer, policy=None, language="de"
+                )
+        stopped = next(
+            customer
+            for index, (plan, customer) in enumerate(zip(self.plans, self.customers, strict=True))
+            if plan.collector is not None
+            and not plan.do_not_contact
+            and any(
+                self.open[item.id] > 0 and item.due_date < self.today
+                for item in self.open_by_customer.get(index, ())
+            )
+        )
+        dunning.dunning_stop_customer(
+            actor=self.credit_manager,
+            customer=stopped,
+            reason="Disputed delivery under legal review",
+            until=self.today + datetime.timedelta(days=21),
+        )
+        dunning.dunning_run_start(
+            actor=self.credit_manager, as_of=min(self.today, timezone.localdate())
+        )
+
     def write_customers(self) -> None:
         terms = {}
         for plan in self.plans:
@@ -188,6 +223,7 @@ class _DemoLedger:
                 credit_limit=str(plan.credit_limit),
                 credit_status=plan.credit_status,
                 do_not_contact=plan.do_not_contact,
+                billing_address=billing_address(self.address_rng, plan),
                 parent=None if plan.parent is None else self.customers[plan.parent],
                 assigned_collector=(
                     None if plan.collector is None else self.collectors[plan.collector]
@@ -361,6 +397,33 @@ class _DemoLedger:
         self.open[invoice.id] += cents
 
 
+def billing_address(rng: random.Random, plan: CustomerPlan) -> str:
+    """A postal address in the customer's country; about one in twenty has none on file,
+    so a letter to it is skipped for want of an address, as happens."""
+    if rng.random() < MISSING_ADDRESS_SHARE:
+        return ""
+    number, street = rng.randint(2, 480), rng.choice(STREETS)
+    form = plan.name.rsplit(" ", 1)[-1]
+    if plan.currency == "EUR" and form in EU_PLACES:
+        country, ending, places = EU_PLACES[form]
+        postcode, city = rng.choice(places)
+        if ending:
+            line = f"{street}{ending} {number}"
+        elif country == "France":
+            line = f"{number} rue du {street}"
+        else:
+            line = f"Via {street} {number}"
+        return f"{line}\n{postcode} {city}\n{country}"
+    if plan.currency == "GBP":
+        city, postcode = rng.choice(GB_PLACES)
+        return f"{number} {street} Road\n{city}\n{postcode}\nUnited Kingdom"
+    if plan.currency == "CAD":
+        city, province, postcode = rng.choice(CA_PLACES)
+        return f"{number} {street} Street\n{city} {province} {postcode}\nCanada"
+    city, state, zip_code = rng.choice(US_PLACES)
+    return f"{number} {street} Ave\n{city}, {state} {zip_code}"
+
+
 def demo_counts() -> dict[str, int]:
     """What the demo holds, for the closing summary and the tests."""
     customers = demo_customers()
@@ -396,4 +459,11 @@ def demo_counts() -> dict[str, int]:
         "credit memos": CreditMemo.objects.filter(customer__in=customers).count(),
         "write-offs": Adjustment.objects.filter(invoice__in=invoices).count(),
         "exchange rates": ExchangeRate.objects.count(),
+        "customers with German letters": DunningProfile.objects.filter(
+            customer__in=customers, language="de"
+        ).count(),
+        "dunning runs in preview": DunningRun.objects.filter(status="preview").count(),
+        "dunning communications planned": DunningCommunication.objects.filter(
+            status="planned"
+        ).count(),
     }

@@ -4,6 +4,8 @@ policy, templates. Views, the API, tasks and commands all come through here."""
 from __future__ import annotations
 
 import datetime
+import re
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
@@ -12,17 +14,21 @@ from django.utils import timezone
 from accounts.audit import audit_record
 from accounts.errors import ServiceError
 from accounts.models import Customer
+from accounts.money import to_money
 from invoices.models import Invoice
 
 from ..models import (
     CommunicationStatus,
+    DunningChannel,
     DunningCommunication,
+    DunningLevel,
     DunningPolicy,
     DunningProfile,
     DunningRun,
     DunningRunStatus,
     DunningRunTrigger,
     DunningTemplate,
+    EscalationAction,
     InvoiceDunning,
 )
 from . import documents
@@ -271,3 +277,119 @@ def dunning_template_save(
             after={"subject": locked.subject, "body": locked.body, "name": locked.name},
         )
     return locked
+
+
+def dunning_level_update(
+    *,
+    actor,
+    level: DunningLevel,
+    name: str,
+    days_past_due: int,
+    channel: str,
+    template_code: str,
+    minimum_overdue_amount: Decimal | str,
+    minimum_days_since_previous: int,
+    escalation_action: str,
+) -> DunningLevel:
+    """Change one level of a policy. Levels must stay in step: a higher level triggers on a
+    later day, or the rules in levels.py would pick a level out of order."""
+    _require(actor, "collections_app.change_dunninglevel", "change dunning levels")
+    name = (name or "").strip()
+    if not name:
+        raise ServiceError("a level needs a name", field="name")
+    if channel not in DunningChannel.values:
+        raise ServiceError(f"unknown channel {channel!r}", field="channel")
+    if escalation_action not in EscalationAction.values:
+        raise ServiceError(f"unknown escalation {escalation_action!r}", field="escalation_action")
+    if days_past_due is None or days_past_due < 1:
+        raise ServiceError("a level triggers 1 day past due or later", field="days_past_due")
+    if minimum_days_since_previous is None or minimum_days_since_previous < 0:
+        raise ServiceError("cannot be negative", field="minimum_days_since_previous")
+    minimum = to_money(minimum_overdue_amount, field="minimum_overdue_amount")
+    if minimum < 0:
+        raise ServiceError("the minimum cannot be negative", field="minimum_overdue_amount")
+    template_code = (template_code or "").strip()
+    if not DunningTemplate.objects.filter(code=template_code).exists():
+        raise ServiceError(f"no dunning template {template_code!r}", field="template_code")
+    fields = {
+        "name": name[:80],
+        "days_past_due": days_past_due,
+        "channel": channel,
+        "template_code": template_code,
+        "minimum_overdue_amount": minimum,
+        "minimum_days_since_previous": minimum_days_since_previous,
+        "escalation_action": escalation_action,
+    }
+    with transaction.atomic():
+        siblings = list(
+            DunningLevel.objects.select_for_update()
+            .filter(policy_id=level.policy_id)
+            .order_by("number")
+        )
+        locked = next(lv for lv in siblings if lv.pk == level.pk)
+        for other in siblings:
+            if other.number < locked.number and other.days_past_due >= days_past_due:
+                raise ServiceError(
+                    f"must be later than level {other.number} (day {other.days_past_due})",
+                    field="days_past_due",
+                )
+            if other.number > locked.number and other.days_past_due <= days_past_due:
+                raise ServiceError(
+                    f"must be earlier than level {other.number} (day {other.days_past_due})",
+                    field="days_past_due",
+                )
+        before = {k: _plain(getattr(locked, k)) for k in fields}
+        for key, value in fields.items():
+            setattr(locked, key, value)
+        changed = [k for k in fields if before[k] != _plain(fields[k])]
+        if changed:
+            locked.save(update_fields=changed)
+            audit_record(
+                actor=actor,
+                action="dunning.level",
+                instance=locked,
+                before={k: before[k] for k in changed},
+                after={k: _plain(fields[k]) for k in changed},
+            )
+    return locked
+
+
+def _plain(value):
+    return str(value) if isinstance(value, Decimal) else value
+
+
+def dunning_template_variant_create(
+    *, actor, template: DunningTemplate, language: str
+) -> DunningTemplate:
+    """Copy a template into another language for a translator to start from; one variant
+    per (code, language), so a second copy is refused rather than overwriting a translation."""
+    _require(actor, "collections_app.change_dunningtemplate", "edit dunning templates")
+    language = (language or "").strip().lower()
+    if not re.fullmatch(r"[a-z]{2,3}(-[a-z0-9]{2,8})?", language):
+        raise ServiceError("a language is a code such as de, fr or pt-br", field="language")
+    try:
+        with transaction.atomic():
+            if DunningTemplate.objects.filter(code=template.code, language=language).exists():
+                raise ServiceError(
+                    f"{template.code} already has a {language} variant", field="language"
+                )
+            variant = DunningTemplate.objects.create(
+                code=template.code,
+                language=language,
+                name=template.name,
+                subject=template.subject,
+                body=template.body,
+                updated_by=actor if getattr(actor, "is_authenticated", False) else None,
+                updated_at=timezone.now(),
+            )
+            audit_record(
+                actor=actor,
+                action="dunning.template.variant",
+                instance=variant,
+                after={"code": variant.code, "language": language, "copied_from": template.pk},
+            )
+    except IntegrityError:  # created by someone else between the check and the insert
+        raise ServiceError(
+            f"{template.code} already has a {language} variant", field="language"
+        ) from None
+    return variant

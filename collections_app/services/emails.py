@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.template.loader import render_to_string
-from django.utils import timezone
 
 from accounts.audit import audit_record
 from accounts.errors import ServiceError
 from accounts.models import Contact, Customer
-from invoices.models import Invoice
 
+from ..dunning import documents
 from ..models import Activity, ActivityKind
 from .activities import activity_add
 from .queue import queue_state_refresh
@@ -37,34 +37,32 @@ EMAIL_TEMPLATES = {
 }
 
 
-def statement_context(customer: Customer) -> dict:
-    today = timezone.localdate()
-    items = list(
-        Invoice.objects.filter(customer=customer, open_amount__gt=0)
-        .order_by("due_date", "id")
-        .values("number", "issue_date", "due_date", "amount", "open_amount", "currency_id")
-    )
-    totals: dict[str, dict] = {}
-    for item in items:
-        item["days_past_due"] = max((today - item["due_date"]).days, 0)
-        row = totals.setdefault(item["currency_id"], {"currency": item["currency_id"], "open": 0})
-        row["open"] += item["open_amount"]
-        if item["days_past_due"]:
-            row["overdue"] = row.get("overdue", 0) + item["open_amount"]
+def statement_context(customer: Customer, *, as_of: datetime.date | None = None) -> dict:
+    """The statement of account (``statement``, laid out by statement_pdf.html) and, for the
+    e-mail texts, its open items and per-currency totals in the shape they read."""
+    statement = documents.statement_data(customer, as_of=as_of)
+    items = [
+        {**item, "currency_id": group["currency"]}
+        for group in statement["currencies"]
+        for item in group["items"]
+    ]
+    totals = [
+        {"currency": g["currency"], "open": g["open"], "overdue": g["overdue"]}
+        for g in statement["currencies"]
+    ]
     return {
         "customer": customer,
         "items": items,
-        "totals": list(totals.values()),
-        "as_of": today,
-        "company": getattr(settings, "COMPANY_NAME", "Dunwell"),
+        "totals": totals,
+        "as_of": statement["as_of"],
+        "company": settings.COMPANY_NAME,
+        "statement": statement,
     }
 
 
-def statement_pdf(customer: Customer) -> bytes:
-    from weasyprint import HTML
-
-    html = render_to_string("collections_app/statement_pdf.html", statement_context(customer))
-    return HTML(string=html).write_pdf()
+def statement_pdf(customer: Customer, *, as_of: datetime.date | None = None) -> bytes:
+    """The statement of account with its remittance slip, as the workspace downloads it."""
+    return documents.statement_pdf(documents.statement_data(customer, as_of=as_of))
 
 
 def statement_email_send(
@@ -82,7 +80,7 @@ def statement_email_send(
     context = {**statement_context(customer), "contact": contact, "message": message}
     subject = chosen.subject.format(name=customer.name)
     body = render_to_string(f"collections_app/email/{template}.txt", context)
-    pdf = statement_pdf(customer)
+    pdf = documents.statement_pdf(context["statement"])
     email = EmailMessage(subject=subject, body=body, to=[contact.email])
     email.attach(
         f"statement-{customer.external_ref}-{context['as_of']:%Y%m%d}.pdf", pdf, "application/pdf"

@@ -121,6 +121,7 @@ def test_a_collectors_navigation_has_no_admin_link(alice):
     assert response.context["nav_items"] == [
         ("Queue", "/queue/"),
         ("Customers", "/customers/"),
+        ("Dashboard", "/dashboard/"),
         ("Invoices", "/invoices/"),
         ("Aging", "/reports/aging/"),
         ("Payments", "/payments/"),

@@ -23,6 +23,7 @@ from collections_app.demo.logins import DEMO_USERS
 from collections_app.demo.seed import DEMO_CUSTOMERS, DEMO_INVOICES, demo_customer_plans
 from invoices.models import Adjustment, AdjustmentKind, Application, CreditMemo, Invoice, Payment
 from invoices.selectors import ledger_discrepancies
+from tests.dunning.pages import ensure_dunning_defaults
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db]
 
@@ -50,6 +51,7 @@ def seeded(django_db_setup, django_db_blocker):
         outer = transaction.atomic()
         outer.__enter__()
         try:
+            ensure_dunning_defaults()  # a transactional test's flush may have emptied them
             first, second = StringIO(), StringIO()
             call_command("seed_demo", stdout=first)
             after_first = _counts()
@@ -211,3 +213,35 @@ def test_customers_are_spread_over_the_three_collectors_with_some_unassigned(see
     )
     assert Customer.objects.filter(credit_status__in=["watch", "hold"]).exists()
     assert Customer.objects.filter(do_not_contact=True).exists()
+
+
+def test_demo_customers_have_billing_addresses_and_german_companies_get_german_letters(seeded):
+    from collections_app.models import DunningProfile
+
+    with_address = Customer.objects.exclude(billing_address="")
+    german = set(
+        DunningProfile.objects.filter(language="de").values_list("customer__name", flat=True)
+    )
+
+    assert 0.9 * DEMO_CUSTOMERS <= with_address.count() < DEMO_CUSTOMERS
+    assert german
+    assert all(name.endswith((" GmbH", " AG")) for name in german)
+    assert all(
+        "Germany" in address
+        for address in Customer.objects.filter(name__in=german)
+        .exclude(billing_address="")
+        .values_list("billing_address", flat=True)
+    )
+
+
+def test_the_demo_leaves_one_dunning_run_in_preview_with_content(seeded):
+    from collections_app.models import DunningRun
+
+    (run,) = DunningRun.objects.all()
+    reasons = set(run.skips.values_list("reason", flat=True))
+
+    assert (run.status, run.created_by.username) == ("preview", "credit_manager")
+    assert run.communications.filter(status="planned").count() >= 10
+    assert set(run.communications.values_list("channel", flat=True)) == {"email", "letter"}
+    assert run.communications.filter(language="de").exists()
+    assert {"customer_stop", "do_not_contact"} <= reasons

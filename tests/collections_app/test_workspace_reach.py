@@ -8,7 +8,16 @@ from django.urls import get_resolver
 
 from accounts.models import AuditEntry
 from collections_app import services
-from collections_app.models import Activity, Escalation, FollowUp, PaymentPlan, Promise
+from collections_app.dunning import services as dunning
+from collections_app.models import (
+    Activity,
+    DunningProfile,
+    Escalation,
+    FollowUp,
+    InvoiceDunning,
+    PaymentPlan,
+    Promise,
+)
 from disputes.models import Dispute
 from tests.factories import ContactFactory
 
@@ -35,6 +44,12 @@ WRITES = {
     "workspace_payment_plan_cancel": {"reason": "customer withdrew"},
     "workspace_escalation_resolve": {"resolution": "terms agreed"},
     "workspace_dispute_resolve": {"resolution": "credit issued"},
+    "workspace_dunning_policy": {"dunning-policy": "", "dunning-language": "de"},
+    "workspace_dunning_stop": {"stop-reason": "in legal review", "stop-until": "2099-01-01"},
+    "workspace_dunning_stop_lift": {},
+    # the invoice's own form fields are added in the test: their prefix names the invoice
+    "workspace_invoice_dunning_stop": {},
+    "workspace_invoice_dunning_stop_lift": {},
 }
 
 
@@ -70,6 +85,17 @@ def _open_work(name: str, customer) -> list[int]:
             actor=owner, customer=customer, invoice_ids=invoice_ids, reason_code="pricing"
         )
         return [dispute.pk]
+    if name == "workspace_dunning_stop_lift":
+        dunning.dunning_stop_customer(
+            actor=owner, customer=customer, reason="in legal review", until=today() + days(9)
+        )
+    if name in ("workspace_invoice_dunning_stop", "workspace_invoice_dunning_stop_lift"):
+        invoice = customer.invoices.get()
+        if name.endswith("_lift"):
+            dunning.dunning_stop_invoice(
+                actor=owner, invoice=invoice, reason="credit note coming", until=today() + days(9)
+            )
+        return [invoice.pk]
     return []
 
 
@@ -107,6 +133,8 @@ def _records() -> tuple:
         Dispute.objects.count(),
         PaymentPlan.objects.count(),
         AuditEntry.objects.count(),
+        sorted(DunningProfile.objects.values_list("pk", "policy", "language", "stop_until")),
+        sorted(InvoiceDunning.objects.values_list("pk", "stop_until")),
         *(
             m.objects.filter(status="open").count()
             for m in (Promise, FollowUp, Escalation, Dispute, PaymentPlan)
@@ -133,6 +161,8 @@ def test_collector_gets_404_acting_on_another_portfolios_account(name, alice, bo
     contact = ContactFactory(customer=bobs_account)
     body = {**WRITES[name], "email-contact": contact.pk}
     invoice_id = bobs_account.invoices.get().pk
+    body[f"invoice-stop-{invoice_id}-reason"] = "credit note coming"
+    body[f"invoice-stop-{invoice_id}-until"] = (today() + days(5)).isoformat()
     url = _url(name, bobs_account.pk, *_open_work(name, bobs_account))
     before = _records()
 

@@ -92,8 +92,11 @@ def test_approved_run_sends_once_advances_levels_and_logs_the_pdf(
     name, pdf, mimetype = message.attachments[0]
     assert name.endswith(".pdf") and mimetype == "application/pdf"
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
-    assert "Acme Widgets" in text and "ACME-1" in text and "ACME-2" in text and "200.00" in text
-    assert "ACME-NOTDUE" not in text
+    letter, statement = text.split("Statement of account", 1)
+    assert "Acme Widgets" in letter and "ACME-1" in letter and "ACME-2" in letter
+    assert "200.00" in letter
+    assert "ACME-NOTDUE" not in letter  # the statement after it lists every open item
+    assert "ACME-NOTDUE" in statement and "Remittance slip" in statement
 
     levels = dict(InvoiceDunning.objects.values_list("invoice__number", "level_number"))
     assert levels == {"ACME-1": 1, "ACME-2": 2, "BOLT-1": 3}
