@@ -42,16 +42,31 @@ def dunning_dispatch(run_id: int) -> int:
     return count
 
 
+# A communication another worker holds is looked at again this often, this many times: the
+# holder may be a dying worker whose connection (and advisory lock) is not yet gone.
+BUSY_RECHECK_SECONDS = 5
+BUSY_RECHECKS = 60
+
+
 @shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=None)
-def dunning_send(self, communication_id: int) -> str:
+def dunning_send(self, communication_id: int, busy_checks: int = 0) -> str:
     """Send one communication (idempotent: the key is customer, level, run)."""
     from .dunning.sending import TransientSendError, communication_send
 
     final = self.request.retries >= settings.DUNNING_MAX_AUTO_RETRIES
     try:
-        return communication_send(communication_id, final_attempt=final)
+        outcome = communication_send(communication_id, final_attempt=final)
     except TransientSendError as exc:
         raise self.retry(exc=exc, countdown=min(30 * 2**self.request.retries, 600)) from exc
+    if outcome == "busy" and busy_checks < BUSY_RECHECKS:
+        # Not dropped: if the holder dies mid-send, this check finishes the communication.
+        dunning_send.apply_async(
+            args=[communication_id],
+            kwargs={"busy_checks": busy_checks + 1},
+            countdown=BUSY_RECHECK_SECONDS,
+            queue=settings.DUNNING_QUEUE,
+        )
+    return outcome
 
 
 @shared_task(acks_late=True)

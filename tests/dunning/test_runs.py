@@ -220,3 +220,27 @@ def test_an_invoice_stop_leaves_that_invoice_out(book):
     assert list(comm.lines.values_list("invoice__number", flat=True)) == ["ACME-1"]
     assert comm.level.number == 1
     assert run.skips.filter(reason=SkipReason.INVOICE_STOP).count() == 1
+
+
+def test_a_send_that_finds_its_communication_busy_looks_again_later(monkeypatch):
+    """A duplicate that finds the lock held is not dropped: the holder may be dying."""
+    from collections_app import tasks
+    from collections_app.dunning import sending
+
+    queued = []
+    monkeypatch.setattr(sending, "communication_send", lambda pk, final_attempt: "busy")
+    monkeypatch.setattr(
+        tasks.dunning_send, "apply_async", lambda **kw: queued.append(kw), raising=False
+    )
+    assert tasks.dunning_send.run(7) == "busy"
+    assert queued == [
+        {
+            "args": [7],
+            "kwargs": {"busy_checks": 1},
+            "countdown": tasks.BUSY_RECHECK_SECONDS,
+            "queue": "celery",
+        }
+    ]
+    queued.clear()
+    tasks.dunning_send.run(7, busy_checks=tasks.BUSY_RECHECKS)
+    assert queued == []  # bounded: a lock held for five minutes is a person's problem
