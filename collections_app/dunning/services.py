@@ -82,11 +82,16 @@ def _supersede_previews(actor) -> None:
     """A newer preview replaces older ones never approved: their figures are stale, and
     their planned communications would otherwise keep those customers out of every run."""
     for stale in DunningRun.objects.select_for_update().filter(status=DunningRunStatus.PREVIEW):
-        stale.status = DunningRunStatus.CANCELLED
-        stale.finished_at = timezone.now()
-        stale.save(update_fields=["status", "finished_at"])
-        stale.communications.update(status=CommunicationStatus.CANCELLED)
-        audit_record(actor=actor, action="dunning.run.superseded", instance=stale)
+        _cancel_locked(stale, actor=actor, action="dunning.run.superseded")
+
+
+def _cancel_locked(run: DunningRun, *, actor, action: str) -> None:
+    """Cancel a preview whose row the caller has locked, with its planned communications."""
+    run.status = DunningRunStatus.CANCELLED
+    run.finished_at = timezone.now()
+    run.save(update_fields=["status", "finished_at"])
+    run.communications.update(status=CommunicationStatus.CANCELLED)
+    audit_record(actor=actor, action=action, instance=run)
 
 
 def dunning_run_approve(*, actor, run: DunningRun) -> DunningRun:
@@ -117,11 +122,7 @@ def dunning_run_cancel(*, actor, run: DunningRun) -> DunningRun:
         locked = DunningRun.objects.select_for_update().get(pk=run.pk)
         if locked.status != DunningRunStatus.PREVIEW:
             raise ServiceError("only a run still in preview can be cancelled", field="run")
-        locked.status = DunningRunStatus.CANCELLED
-        locked.finished_at = timezone.now()
-        locked.save(update_fields=["status", "finished_at"])
-        locked.communications.update(status=CommunicationStatus.CANCELLED)
-        audit_record(actor=actor, action="dunning.run.cancel", instance=locked)
+        _cancel_locked(locked, actor=actor, action="dunning.run.cancel")
     return locked
 
 
