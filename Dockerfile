@@ -26,4 +26,4 @@ RUN SECRET_KEY=build-only DATABASE_URL=postgres://build@localhost/none \
     python manage.py collectstatic --noinput
 
 EXPOSE 8000
-CMD ["gunicorn", "collections_app.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3"]
+CMD ["gunicorn", "dunwell.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3"]

@@ -23,7 +23,7 @@ def navigation(request):
     if user.has_perm("invoices.view_payment"):
         items.append(("Payments", reverse("payment_list")))
     # a run covers every portfolio: its pages need the team view too
-    if user.has_perms(["collections_app.view_dunningrun", "accounts.view_all_portfolios"]):
+    if user.has_perms(["dunning.view_dunningrun", "accounts.view_all_portfolios"]):
         items.append(("Dunning", reverse("dunning_runs")))
     items.append(("API", reverse("api_docs")))
     if user.is_staff:

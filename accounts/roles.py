@@ -36,16 +36,16 @@ _VIEW_ALL = [
 TEAM_VIEW = "accounts.view_all_portfolios"
 # Dunning: runs cover every portfolio, so their pages also need the team view.
 DUNNING_VIEW = [
-    "collections_app.view_dunningrun",
-    "collections_app.view_dunningpolicy",
-    "collections_app.view_dunningtemplate",
+    "dunning.view_dunningrun",
+    "dunning.view_dunningpolicy",
+    "dunning.view_dunningtemplate",
 ]
-DUNNING_RUN = ["collections_app.add_dunningrun", "collections_app.approve_dunningrun"]
-DUNNING_STOP = "collections_app.change_dunningprofile"
+DUNNING_RUN = ["dunning.add_dunningrun", "dunning.approve_dunningrun"]
+DUNNING_STOP = "dunning.change_dunningprofile"
 DUNNING_EDIT = [
-    "collections_app.change_dunningtemplate",
-    "collections_app.change_dunningpolicy",
-    "collections_app.change_dunninglevel",
+    "dunning.change_dunningtemplate",
+    "dunning.change_dunningpolicy",
+    "dunning.change_dunninglevel",
 ]
 REASSIGN = "collections_app.reassign_customers"
 _WORK_ACCOUNTS = [
@@ -73,7 +73,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *DUNNING_VIEW,
         *DUNNING_RUN,
         DUNNING_STOP,
-        "collections_app.change_dunninglevel",
+        "dunning.change_dunninglevel",
         "accounts.change_customer",
         "accounts.add_contact",
         "accounts.change_contact",

@@ -1,5 +1,2 @@
-"""The Dunwell site: settings, URLs, the Celery app, and the collector's workflow."""
-
-from .celery import app as celery_app
-
-__all__ = ["celery_app"]
+"""The collector's workflow: activities, promises, payment plans, follow-ups, escalations,
+the stored priority queue and the account workspace."""

@@ -3,20 +3,16 @@ from django.db.models.signals import post_migrate
 
 
 def _ensure_roles_and_reference_data(sender, using="default", **kwargs) -> None:
-    """Keep the role groups, reference rows and the default dunning policy in step with the
-    code after every migrate (and after a test database flush, which empties them)."""
+    """Keep the role groups and reference rows in step with the code after every migrate
+    (and after a test database flush, which empties them)."""
     from django.contrib.auth.models import Group, Permission
 
     from accounts.models import Currency, PaymentTerms
     from accounts.reference_data import ensure_reference_data
     from accounts.roles import sync_role_groups
 
-    from .dunning.defaults import ensure_dunning_defaults
-    from .models import DunningLevel, DunningPolicy, DunningTemplate
-
     ensure_reference_data(Currency, PaymentTerms)
     sync_role_groups(Group, Permission)
-    ensure_dunning_defaults(DunningTemplate, DunningPolicy, DunningLevel)
 
 
 class CollectionsAppConfig(AppConfig):

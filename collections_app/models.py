@@ -347,7 +347,3 @@ class QueueState(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer_id}: {self.score}"
-
-
-# Dunning lives in its own package; importing it here makes this app own its tables.
-from .dunning.models import *  # noqa: E402, F403

@@ -30,6 +30,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Cast, Coalesce, Concat
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from accounts import roles
@@ -404,3 +405,13 @@ def reassignable_accounts(user, *, collector_id: int | None) -> QuerySet:
     else:
         rows = rows.filter(assigned_collector__isnull=True)
     return rows.order_by(F("queue_state__score").desc(nulls_last=True), "id")
+
+
+def activity_with_document_for(user, pk: int) -> Activity:
+    """An activity whose PDF ``user`` may open: a collector only in their own portfolio."""
+    rows = scope_to_portfolio(
+        Activity.objects.select_related("customer").exclude(document=""),
+        user,
+        customer_path="customer",
+    )
+    return get_object_or_404(rows, pk=pk)

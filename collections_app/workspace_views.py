@@ -20,14 +20,9 @@ from django.views.decorators.http import require_POST
 
 from accounts.errors import ServiceError
 from disputes.models import Dispute
-from invoices.models import Invoice
 from invoices.selectors import customer_ledger_summary
 
 from . import services
-from .dunning import services as dunning_services
-from .dunning.forms import DunningPolicyForm, DunningStopForm
-from .dunning.levels import stop_active
-from .dunning.selectors import AccountDunning, account_dunning, activity_with_document_for
 from .forms import (
     CallForm,
     DisputeForm,
@@ -37,9 +32,10 @@ from .forms import (
     PaymentPlanForm,
     PromiseForm,
 )
-from .models import DunningPolicy, Escalation, FollowUp, PaymentPlan, Promise
+from .models import Escalation, FollowUp, PaymentPlan, Promise
 from .queue_views import filters_from
 from .selectors import (
+    activity_with_document_for,
     bucket_of,
     open_items,
     people_for_follow_ups,
@@ -48,6 +44,7 @@ from .selectors import (
     workspace_customer,
     workspace_side,
 )
+from .workspace_extensions import extension_context
 
 ITEMS_PAGE_SIZE = 100
 TIMELINE_PAGE_SIZE = 25
@@ -88,18 +85,12 @@ def _context(request, customer, *, bound: dict | None = None) -> dict:
     today = timezone.localdate()
     contacts = list(customer.contacts.all())
     people = list(people_for_follow_ups())
-    items = Paginator(open_items(customer).select_related("dunning"), ITEMS_PAGE_SIZE).get_page(
-        request.GET.get("items")
-    )
+    items = Paginator(open_items(customer), ITEMS_PAGE_SIZE).get_page(request.GET.get("items"))
     invoice_url = reverse("invoice_detail", args=[0])[: -len("0/")]
     for item in items:
         item.days_past_due = max((today - item.due_date).days, 0)
         item.bucket = bucket_of(item.days_past_due)
         item.url = f"{invoice_url}{item.pk}/"
-        state = item.dunning if hasattr(item, "dunning") else None
-        item.dunning_level = state.level_number if state else 0
-        item.dunning_stop = state if state and stop_active(state.stop_until, today) else None
-    dunning = account_dunning(customer)
     events = Paginator(timeline(customer), TIMELINE_PAGE_SIZE).get_page(request.GET.get("page"))
     filters = filters_from(request)
     came_from = request.GET.get("from") or request.POST.get("from", "")
@@ -116,13 +107,11 @@ def _context(request, customer, *, bound: dict | None = None) -> dict:
         "events": events,
         "forms": _forms(customer, contacts, people, bound),
         "side": workspace_side(customer),
-        "dunning": dunning,
-        "dunning_stop": _active_stop(dunning.profile, today),
-        "dunning_forms": _dunning_forms(dunning, bound),
         "next_url": next_url,
         "came_from": came_from,
         "queue_query": queue_query,
         "today": today,
+        **extension_context(request, customer, items, bound),
     }
 
 
@@ -427,145 +416,7 @@ def dispute_resolve(request, pk: int, dispute_id: int):
     )
 
 
-# --- dunning on the account: policy and language, stops, the PDFs on the timeline ----------
-
-
-def _active_stop(profile, today):
-    return profile if profile and stop_active(profile.stop_until, today) else None
-
-
-def _dunning_forms(dunning: AccountDunning, bound: dict | None) -> dict:
-    bound = bound or {}
-    profile = dunning.profile
-    policy_form = bound.get("dunning_policy") or DunningPolicyForm(
-        policies=dunning.policies,
-        languages=dunning.languages,
-        prefix="dunning",
-        initial={
-            "policy": profile.policy_id if profile else None,
-            "language": profile.language if profile else "en",
-        },
-    )
-    stop_form = bound.get("dunning_stop") or DunningStopForm(prefix="stop")
-    return {"policy": policy_form, "stop": stop_form}
-
-
-def _dunning_act(request, pk: int, *, permission: str, perform, form_name: str = "", form=None):
-    """Reach first (another portfolio's account is a 404 whatever the role), then the
-    permission; a refusal lands next to its field, or as a message for a one-button form."""
-    customer = workspace_customer(request.user, pk)
-    if not request.user.has_perm(permission):
-        raise PermissionDenied
-    bound = None
-    if form is not None and not form.is_valid():
-        bound = {form_name: form}
-    else:
-        try:
-            done = perform(customer, form.cleaned_data if form is not None else None)
-        except ServiceError as refusal:
-            if form is not None and refusal.field in form.fields:
-                form.add_error(refusal.field, refusal.message)
-                bound = {form_name: form}
-            else:
-                messages.error(request, refusal.message)
-        else:
-            messages.success(request, done)
-    if bound is None and not request.htmx:
-        return redirect(_workspace_url(request, pk))
-    customer = workspace_customer(request.user, pk)
-    template = (
-        "collections_app/_workspace_body.html" if request.htmx else "collections_app/workspace.html"
-    )
-    return render(request, template, _context(request, customer, bound=bound))
-
-
-@_open_work_action
-def dunning_policy(request, pk: int):
-    customer = workspace_customer(request.user, pk)
-    dunning = account_dunning(customer)
-    form = DunningPolicyForm(
-        request.POST, policies=dunning.policies, languages=dunning.languages, prefix="dunning"
-    )
-
-    def perform(customer, data):
-        policy = DunningPolicy.objects.filter(pk=data["policy"]).first() if data["policy"] else None
-        profile = dunning_services.dunning_policy_assign(
-            actor=request.user, customer=customer, policy=policy, language=data["language"]
-        )
-        name = policy.name if policy else "the default policy"
-        return f"Dunning: {name}, letters in {profile.language}."
-
-    return _dunning_act(
-        request,
-        pk,
-        permission="accounts.change_customer",
-        perform=perform,
-        form_name="dunning_policy",
-        form=form,
-    )
-
-
-@_open_work_action
-def dunning_stop(request, pk: int):
-    def perform(customer, data):
-        profile = dunning_services.dunning_stop_customer(
-            actor=request.user, customer=customer, reason=data["reason"], until=data["until"]
-        )
-        return f"Dunning stopped until {profile.stop_until:%Y-%m-%d}."
-
-    return _dunning_act(
-        request,
-        pk,
-        permission="collections_app.change_dunningprofile",
-        perform=perform,
-        form_name="dunning_stop",
-        form=DunningStopForm(request.POST, prefix="stop"),
-    )
-
-
-@_open_work_action
-def dunning_stop_lift(request, pk: int):
-    def perform(customer, data):
-        dunning_services.dunning_stop_lift(actor=request.user, customer=customer)
-        return "Dunning stop lifted."
-
-    return _dunning_act(
-        request, pk, permission="collections_app.change_dunningprofile", perform=perform
-    )
-
-
-@_open_work_action
-def invoice_dunning_stop(request, pk: int, invoice_id: int):
-    form = DunningStopForm(request.POST, prefix=f"invoice-stop-{invoice_id}")
-
-    def perform(customer, data):
-        invoice = get_object_or_404(Invoice, pk=invoice_id, customer=customer)
-        if not form.is_valid():  # one small form per row: its refusal is a message
-            raise ServiceError(f"{invoice.number}: enter a reason and a valid end date")
-        reason, until = form.cleaned_data["reason"], form.cleaned_data["until"]
-        try:
-            dunning_services.dunning_stop_invoice(
-                actor=request.user, invoice=invoice, reason=reason, until=until
-            )
-        except ServiceError as refusal:
-            raise ServiceError(f"{invoice.number}: {refusal.message}") from None
-        return f"Dunning of {invoice.number} stopped until {until:%Y-%m-%d}."
-
-    return _dunning_act(
-        request, pk, permission="collections_app.change_dunningprofile", perform=perform
-    )
-
-
-@_open_work_action
-def invoice_dunning_stop_lift(request, pk: int, invoice_id: int):
-    def perform(customer, data):
-        invoice = get_object_or_404(Invoice, pk=invoice_id, customer=customer)
-        dunning_services.dunning_stop_lift(actor=request.user, customer=customer, invoice=invoice)
-        return f"Dunning stop on {invoice.number} lifted."
-
-    return _dunning_act(
-        request, pk, permission="collections_app.change_dunningprofile", perform=perform
-    )
+# --- the PDFs on the timeline ------------------------------------------------------------
 
 
 @login_required

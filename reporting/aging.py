@@ -22,36 +22,13 @@ from decimal import Decimal
 from django.db import connection, transaction
 from django.db.models import QuerySet
 
+from accounts.buckets import BUCKET_DAYS, BUCKET_SQL, BUCKETS
+from accounts.fx import missing_rate, rates_on, rates_sql, reporting_currency
 from disputes.models import DisputeStatus
 
-from .fx import missing_rate, rates_on, rates_sql, reporting_currency
-
-BUCKETS = ("current", "1_30", "31_60", "61_90", "91_120", "over_120")
-BUCKET_LABELS = {
-    "current": "Current",
-    "1_30": "1\u201330",
-    "31_60": "31\u201360",
-    "61_90": "61\u201390",
-    "91_120": "91\u2013120",
-    "over_120": "Over 120",
-}
 BASES = ("due", "invoice")
 GROUPINGS = ("customer", "collector", "currency", "parent")
 ZERO = Decimal("0.00")
-
-# days past due (basis "due") or since issue (basis "invoice") → bucket
-# The f-strings below interpolate only fixed fragments from this module and SQL compiled
-# by the ORM; every value (dates, ids, rates) travels as a parameter.
-BUCKET_DAYS = {
-    "current": "{days} <= 0",
-    "1_30": "{days} BETWEEN 1 AND 30",
-    "31_60": "{days} BETWEEN 31 AND 60",
-    "61_90": "{days} BETWEEN 61 AND 90",
-    "91_120": "{days} BETWEEN 91 AND 120",
-    "over_120": "{days} > 120",
-}
-_WHENS = " ".join(f"WHEN {BUCKET_DAYS[b]} THEN '{b}'" for b in BUCKETS[:-1])
-BUCKET_SQL = f"CASE {_WHENS} ELSE '{BUCKETS[-1]}' END"
 
 _GROUPS = {
     "customer": ("c.id::text", "c.name", ""),

@@ -16,13 +16,14 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.api_permissions import requires
+from accounts.buckets import BUCKETS
+from accounts.fx import ReportError
 from invoices.api import IDEMPOTENCY_PARAMETER
 from invoices.idempotency import idempotent
 
-from .aging import BASES, BUCKETS, GROUPINGS, aging
+from .aging import BASES, GROUPINGS, aging
 from .exports import export_path
 from .forms import AgingForm, KpiForm
-from .fx import ReportError
 from .kpis import KPI_NAMES, inputs_live, kpis_from_inputs, rounded
 from .models import ExportFormat, ExportJob, ExportKind, ExportStatus
 from .selectors import aging_query_for, customers_in_reach, export_jobs_for

@@ -10,8 +10,10 @@ from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from .aging import BUCKET_LABELS, BUCKETS, REPORT_SESSION
-from .fx import rates_on, rates_sql
+from accounts.buckets import BUCKET_LABELS, BUCKETS
+from accounts.fx import rates_on, rates_sql
+
+from .aging import REPORT_SESSION
 from .kpis import KPI_NAMES, inputs_live, kpis_from_inputs, previous_period, rounded
 from .models import ARSnapshot, CashTarget
 from .snapshots import inputs_from_snapshots, month_end_snapshots

@@ -19,10 +19,10 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import QuerySet, Sum
 
+from accounts.fx import RateBook
 from invoices.models import Invoice, Payment
 
 from .aging import AgingQuery, aging
-from .fx import RateBook
 
 TWO_PLACES = Decimal("0.01")
 MAX_COUNTBACK_MONTHS = 24

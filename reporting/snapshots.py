@@ -8,11 +8,12 @@ from decimal import Decimal
 from django.db import transaction
 from django.db.models import Sum
 
+from accounts.buckets import BUCKETS
+from accounts.fx import RateBook
 from accounts.models import Customer
 from invoices.models import Invoice, Payment
 
-from .aging import BUCKETS, AgingQuery, aging
-from .fx import RateBook
+from .aging import AgingQuery, aging
 from .kpis import (
     KpiInputs,
     countback_months,

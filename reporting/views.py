@@ -10,10 +10,12 @@ from django.http import FileResponse, Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from accounts.buckets import BUCKET_LABELS, BUCKETS
+from accounts.fx import ReportError
 from accounts.models import Currency
 from accounts.selectors import sees_all_portfolios
 
-from .aging import BUCKET_LABELS, BUCKETS, aging, detail_page
+from .aging import aging, detail_page
 from .dashboard import (
     cash_progress,
     cash_target,
@@ -24,7 +26,6 @@ from .dashboard import (
 )
 from .exports import export_path
 from .forms import AgingForm, KpiForm
-from .fx import ReportError
 from .models import ExportFormat, ExportKind, ExportStatus
 from .selectors import aging_query_for, collector_table, customers_in_reach, export_jobs_for
 from .services import export_job_create

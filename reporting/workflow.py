@@ -16,10 +16,9 @@ from django.db import connection
 from django.db.models import Count, QuerySet, Sum
 from django.utils import timezone
 
+from accounts.fx import RateBook
 from collections_app.models import Activity, ActivityKind, Promise, PromiseStatus
 from disputes.models import Dispute, DisputeReason, DisputeStatus
-
-from .fx import RateBook
 
 JUDGED = (PromiseStatus.KEPT, PromiseStatus.PARTIALLY_KEPT, PromiseStatus.BROKEN)
 

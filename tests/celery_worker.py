@@ -33,7 +33,7 @@ def running_worker(*, concurrency: int = 1, queues: str = "celery"):
         "DATABASE_URL": _test_database_url(),
         "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
         "CELERY_RESULT_BACKEND": settings.CELERY_RESULT_BACKEND or "",
-        "DJANGO_SETTINGS_MODULE": "collections_app.settings_test",
+        "DJANGO_SETTINGS_MODULE": "dunwell.settings_test",
     }
     # A file, not a pipe: an unread pipe fills up and stalls a chatty worker.
     LOG_DIR.mkdir(parents=True, exist_ok=True)
@@ -44,7 +44,7 @@ def running_worker(*, concurrency: int = 1, queues: str = "celery"):
             "-m",
             "celery",
             "-A",
-            "collections_app",
+            "dunwell",
             "worker",
             "--loglevel=INFO",
             f"--concurrency={concurrency}",

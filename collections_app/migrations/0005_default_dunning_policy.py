@@ -1,8 +1,8 @@
-"""The default dunning policy and its templates (collections_app/dunning/defaults/)."""
+"""The default dunning policy and its templates (dunning/defaults/)."""
 
 from django.db import migrations
 
-from collections_app.dunning.defaults import ensure_dunning_defaults
+from dunning.defaults import ensure_dunning_defaults
 
 
 def create_defaults(apps, schema_editor):

@@ -13,8 +13,8 @@ from django.template.loader import render_to_string
 from accounts.audit import audit_record
 from accounts.errors import ServiceError
 from accounts.models import Contact, Customer
+from invoices import statements as documents
 
-from ..dunning import documents
 from ..models import Activity, ActivityKind
 from .activities import activity_add
 from .queue import queue_state_refresh

@@ -10,8 +10,9 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from accounts.fx import ReportError
+
 from ..aging import detail_page
-from ..fx import ReportError
 from ..models import ExportJob, ExportKind, ExportStatus
 from ..selectors import AgingFilters, aging_query_for
 from .tables import detail_columns, detail_rows, summary_table

@@ -7,8 +7,10 @@ from dataclasses import dataclass
 
 from django.db import connection
 
-from ..aging import BUCKET_LABELS, BUCKETS, DETAIL_COLUMNS, AgingQuery, aging, detail_sql
-from ..fx import missing_rate, rates_on
+from accounts.buckets import BUCKET_LABELS, BUCKETS
+from accounts.fx import missing_rate, rates_on
+
+from ..aging import DETAIL_COLUMNS, AgingQuery, aging, detail_sql
 
 TEXT, MONEY, DATE, INTEGER = "text", "money", "date", "integer"
 CHUNK = 5000

@@ -34,10 +34,9 @@ from django.db.models import Count, Max
 from django.utils import timezone
 
 from accounts.models import AuditEntry, Contact, Currency, Customer, PaymentTerms
-from collections_app.dunning import services as dunning
-from collections_app.dunning.preview import build_preview
-from collections_app.models import (
-    Activity,
+from collections_app.models import Activity, Escalation, FollowUp, QueueState
+from dunning import services as dunning
+from dunning.models import (
     CommunicationStatus,
     DunningChannel,
     DunningCommunication,
@@ -46,11 +45,9 @@ from collections_app.models import (
     DunningRunStatus,
     DunningRunTrigger,
     DunningSkip,
-    Escalation,
-    FollowUp,
     InvoiceDunning,
-    QueueState,
 )
+from dunning.preview import build_preview
 from invoices.models import Invoice
 from tests.celery_worker import LOG_DIR, running_worker
 
@@ -65,8 +62,8 @@ RENDER_SCRIPT = """
 import io, resource, sys, time, django
 django.setup()
 from pypdf import PdfReader
-from collections_app.dunning.sending import render
-from collections_app.models import DunningCommunication
+from dunning.sending import render
+from dunning.models import DunningCommunication
 
 def letter():
     comm = DunningCommunication.objects.select_related("run", "customer", "level", "contact")
@@ -88,7 +85,7 @@ def _worker_env(monkeypatch, settings, folder: Path) -> None:
     settings.DUNNING_QUEUE = QUEUE
     for name, value in {
         "DUNNING_QUEUE": QUEUE,
-        "EMAIL_BACKEND": "collections_app.mail_backends.KeyedFileBackend",
+        "EMAIL_BACKEND": "dunwell.mail_backends.KeyedFileBackend",
         "EMAIL_FILE_PATH": str(folder / "mail"),
         "MEDIA_ROOT": str(folder / "media"),
         "DEBUG": "0",  # as in production: no query log growing in the worker
@@ -154,7 +151,7 @@ def test_bench_letters_per_second_per_worker_process(letters, lines):
         capture_output=True,
         text=True,
         check=True,
-        env={**os.environ, "DJANGO_SETTINGS_MODULE": "collections_app.settings", "DEBUG": "0"},
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "dunwell.settings", "DEBUG": "0"},
     ).stdout.split()
     seconds, cpu = float(output[-5]), float(output[-4])
     peak_mb, pages, size = map(int, output[-3:])

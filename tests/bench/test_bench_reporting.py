@@ -20,9 +20,9 @@ from django.test import Client
 from django.utils import timezone
 
 from accounts import roles
+from accounts.fx import rates_on, rates_sql
 from accounts.models import Customer
 from reporting.aging import REPORT_SESSION, AgingQuery, aging
-from reporting.fx import rates_on, rates_sql
 from reporting.models import ARSnapshot
 
 from .conftest import count_queries, measure, report
@@ -178,7 +178,7 @@ def test_bench_xlsx_export_of_200k_detail_rows(bench_db, tmp_path):
         check=True,
         env={
             **__import__("os").environ,
-            "DJANGO_SETTINGS_MODULE": "collections_app.settings",
+            "DJANGO_SETTINGS_MODULE": "dunwell.settings",
         },
     ).stdout.split()
     seconds, peak_mb = float(output[-2]), int(output[-1])

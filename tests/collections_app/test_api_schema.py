@@ -8,7 +8,7 @@ from django.test import Client
 from django.urls import URLPattern
 
 from accounts import roles
-from collections_app import api_urls
+from dunwell import api_urls
 from tests.factories import user_in_role
 
 pytestmark = pytest.mark.django_db

@@ -16,7 +16,7 @@ from rest_framework.test import APIClient
 
 from accounts import roles
 from accounts.models import AuditEntry, Contact, Customer
-from collections_app import api_urls
+from dunwell import api_urls
 from invoices import services
 from invoices.models import (
     Adjustment,

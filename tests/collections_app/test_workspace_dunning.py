@@ -9,8 +9,8 @@ from django.test import Client
 
 from accounts.models import AuditEntry
 from collections_app import services
-from collections_app.dunning import services as dunning
-from collections_app.models import DunningPolicy, DunningProfile, InvoiceDunning
+from dunning import services as dunning
+from dunning.models import DunningPolicy, DunningProfile, InvoiceDunning
 from tests.dunning.pages import ensure_dunning_defaults
 from tests.factories import ContactFactory
 
@@ -217,7 +217,7 @@ def test_another_accounts_invoice_is_a_404_under_my_account(alice, northwind):
 def test_each_open_invoice_shows_its_level_and_the_letter_pdf_is_on_the_timeline(
     alice, northwind, settings, tmp_path, django_capture_on_commit_callbacks
 ):
-    from collections_app.celery import app as celery_app
+    from dunwell.celery import app as celery_app
 
     settings.MEDIA_ROOT = tmp_path
     older = overdue_invoice(northwind, "400.00", days_late=20, number="NW-OLD")

@@ -8,17 +8,10 @@ from django.urls import get_resolver
 
 from accounts.models import AuditEntry
 from collections_app import services
-from collections_app.dunning import services as dunning
-from collections_app.models import (
-    Activity,
-    DunningProfile,
-    Escalation,
-    FollowUp,
-    InvoiceDunning,
-    PaymentPlan,
-    Promise,
-)
+from collections_app.models import Activity, Escalation, FollowUp, PaymentPlan, Promise
 from disputes.models import Dispute
+from dunning import services as dunning
+from dunning.models import DunningProfile, InvoiceDunning
 from tests.factories import ContactFactory
 
 from .workflow import account, collector, credit_manager, days, overdue_invoice, today

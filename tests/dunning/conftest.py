@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from collections_app.celery import app as celery_app
+from dunwell.celery import app as celery_app
 
 
 @pytest.fixture

@@ -14,8 +14,8 @@ from tests.factories import ContactFactory
 def ensure_dunning_defaults() -> None:
     """The default policy and templates; post_migrate puts them back after a flush, this
     makes a test that needs them say so."""
-    from collections_app.dunning.defaults import ensure_dunning_defaults as ensure
-    from collections_app.models import DunningLevel, DunningPolicy, DunningTemplate
+    from dunning.defaults import ensure_dunning_defaults as ensure
+    from dunning.models import DunningLevel, DunningPolicy, DunningTemplate
 
     ensure(DunningTemplate, DunningPolicy, DunningLevel)
 

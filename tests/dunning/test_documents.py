@@ -12,11 +12,13 @@ import pytest
 from django.db.models import Q, Sum
 from pypdf import PdfReader
 
+from accounts.buckets import bucket_of
 from accounts.models import Currency, ExchangeRate
-from collections_app.dunning import documents
-from collections_app.dunning import services as dunning
-from collections_app.dunning.sending import render
 from collections_app.services import statement_pdf
+from dunning import documents
+from dunning import services as dunning
+from dunning.sending import render
+from invoices import statements
 from invoices.models import Invoice
 from tests.collections_app.workflow import (
     account,
@@ -83,7 +85,7 @@ def test_the_statement_lists_every_open_item_with_its_days_past_due(acme):
 
 
 def test_the_aging_uses_the_reporting_buckets_day_30_in_1_30():
-    assert [documents.aging_bucket(d) for d in (-3, 0, 1, 30, 31, 60, 61, 90, 91, 120, 121)] == [
+    assert [bucket_of(d) for d in (-3, 0, 1, 30, 31, 60, 61, 90, 91, 120, 121)] == [
         "current",
         "current",
         "1_30",
@@ -117,7 +119,7 @@ def _db_buckets(customer, currency: str) -> list[Decimal]:
 
 
 def test_the_aging_totals_equal_the_ledger_sums(acme):
-    statement = documents.statement_data(acme)
+    statement = statements.statement_data(acme)
 
     eur, usd = statement["currencies"]
     assert [*usd["aging"], usd["open"]] == _db_buckets(acme, "USD")
@@ -131,7 +133,7 @@ def test_the_aging_totals_equal_the_ledger_sums(acme):
         Decimal("221.00"),
     ]
 
-    text = _text(documents.statement_pdf(statement))
+    text = _text(statements.statement_pdf(statement))
     assert "USD 201.00 240.00 891.00 351.00 411.00 221.00 2,315.00\n" in text
     assert "EUR 0.00 2,500.00 0.00 0.00 0.00 0.00 2,500.00\n" in text
 

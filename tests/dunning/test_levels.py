@@ -1,11 +1,11 @@
-"""Level selection and skip rules on plain data (collections_app/dunning/levels.py)."""
+"""Level selection and skip rules on plain data (dunning/levels.py)."""
 
 import datetime
 from decimal import Decimal
 
 import pytest
 
-from collections_app.dunning.levels import (
+from dunning.levels import (
     CustomerFacts,
     InvoiceFacts,
     LevelRule,
@@ -13,7 +13,7 @@ from collections_app.dunning.levels import (
     stop_active,
     target_level,
 )
-from collections_app.models import SkipReason
+from dunning.models import SkipReason
 
 AS_OF = datetime.date(2026, 11, 22)
 

@@ -15,8 +15,8 @@ from django.urls import reverse
 from accounts import roles
 from accounts.models import AuditEntry
 from collections_app import services as workflow
-from collections_app.dunning import services as dunning
-from collections_app.models import DunningLevel, DunningRun
+from dunning import services as dunning
+from dunning.models import DunningLevel, DunningRun
 from tests.factories import user_in_role
 
 from .pages import book, logged_in
@@ -73,7 +73,7 @@ def _request(client: Client, name: str, pk: int):
 
 
 def test_every_route_of_the_dunning_pages_is_listed():
-    from collections_app.dunning import urls
+    from dunning import urls
 
     with_id = {p.name for p in urls.urlpatterns if p.pattern.regex.groupindex}
     assert with_id == set(RUN_ROUTES)

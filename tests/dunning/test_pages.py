@@ -11,8 +11,8 @@ from django.test.utils import CaptureQueriesContext
 
 from accounts import roles
 from accounts.models import AuditEntry
-from collections_app.dunning import services as dunning
-from collections_app.models import (
+from dunning import services as dunning
+from dunning.models import (
     CommunicationStatus,
     DunningLevel,
     DunningRun,
@@ -65,9 +65,9 @@ def test_finance_has_the_team_view_but_no_dunning_and_is_refused(accounts):
 
 
 def test_viewing_runs_without_the_team_view_is_refused(accounts):
-    cora = grant(accounts["owner"], "collections_app.view_dunningrun")
+    cora = grant(accounts["owner"], "dunning.view_dunningrun")
 
-    assert cora.has_perm("collections_app.view_dunningrun")
+    assert cora.has_perm("dunning.view_dunningrun")
     assert logged_in(cora).get("/dunning/").status_code == 403
 
 
@@ -253,7 +253,7 @@ def test_the_preview_runs_the_same_queries_for_5_and_50_communications(accounts)
 
     five, shown_five = _preview_queries(client, _run_of(5, manager_user))
     DunningRun.objects.update(status=DunningRunStatus.CANCELLED)
-    from collections_app.models import DunningCommunication
+    from dunning.models import DunningCommunication
 
     DunningCommunication.objects.update(status=CommunicationStatus.CANCELLED)
     fifty, shown_fifty = _preview_queries(client, _run_of(50, manager_user))

@@ -11,15 +11,14 @@ from pypdf import PdfReader
 
 from accounts import roles
 from accounts.errors import ServiceError
-from collections_app.dunning import services as dunning
-from collections_app.models import (
-    Activity,
+from collections_app.models import Activity, Escalation
+from dunning import services as dunning
+from dunning.models import (
     CommunicationStatus,
     DunningCommunication,
     DunningRun,
     DunningRunStatus,
     DunningRunTrigger,
-    Escalation,
     InvoiceDunning,
     SkipReason,
 )
@@ -140,7 +139,7 @@ def test_a_failed_send_goes_to_the_retry_queue_and_the_run_goes_on(
 
 
 def test_sending_twice_sends_once(book, django_capture_on_commit_callbacks):
-    from collections_app.dunning.sending import communication_send
+    from dunning.sending import communication_send
 
     run = dunning.dunning_run_start(actor=book["manager"])
     with django_capture_on_commit_callbacks(execute=False):
@@ -224,8 +223,7 @@ def test_an_invoice_stop_leaves_that_invoice_out(book):
 
 def test_a_send_that_finds_its_communication_busy_looks_again_later(monkeypatch):
     """A duplicate that finds the lock held is not dropped: the holder may be dying."""
-    from collections_app import tasks
-    from collections_app.dunning import sending
+    from dunning import sending, tasks
 
     queued = []
     monkeypatch.setattr(sending, "communication_send", lambda pk, final_attempt: "busy")

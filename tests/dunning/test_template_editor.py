@@ -12,9 +12,9 @@ from pypdf import PdfReader
 from accounts import roles
 from accounts.errors import ServiceError
 from accounts.models import AuditEntry
-from collections_app.dunning import documents
-from collections_app.dunning import services as dunning
-from collections_app.models import DunningTemplate
+from dunning import documents
+from dunning import services as dunning
+from dunning.models import DunningTemplate
 from tests.collections_app.workflow import account, collector, overdue_invoice
 from tests.factories import ContactFactory, user_in_role
 

@@ -9,7 +9,7 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts import roles
-from collections_app.models import DunningTemplate
+from dunning.models import DunningTemplate
 from tests.collections_app.workflow import account, collector, overdue_invoice
 from tests.factories import user_in_role
 

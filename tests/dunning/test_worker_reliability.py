@@ -20,17 +20,16 @@ from django.db.models import Count
 from django.utils import timezone
 
 from accounts.models import AuditEntry, Contact, Currency, Customer, PaymentTerms
-from collections_app.dunning import services as dunning
-from collections_app.dunning.delivery import message_id
-from collections_app.models import (
-    Activity,
-    ActivityKind,
+from collections_app.models import Activity, ActivityKind
+from dunning import services as dunning
+from dunning.delivery import message_id
+from dunning.models import (
     CommunicationStatus,
     DunningCommunication,
     DunningRunStatus,
     InvoiceDunning,
 )
-from collections_app.tasks import dunning_send
+from dunning.tasks import dunning_send
 from invoices.models import Invoice
 from tests.celery_worker import LOG_DIR, running_worker
 from tests.collections_app.workflow import credit_manager
@@ -50,7 +49,7 @@ def mail_dir(settings, monkeypatch, tmp_path):
     folders = {"EMAIL_FILE_PATH": tmp_path / "mail", "MEDIA_ROOT": tmp_path / "media"}
     worker_env = {
         "DUNNING_QUEUE": QUEUE,
-        "EMAIL_BACKEND": "collections_app.mail_backends.KeyedFileBackend",
+        "EMAIL_BACKEND": "dunwell.mail_backends.KeyedFileBackend",
         "CELERY_VISIBILITY_TIMEOUT": str(VISIBILITY_TIMEOUT),
         "CELERY_UNACKED_RESTORE_INTERVAL": "1",
         "DEBUG": "0",  # as in production

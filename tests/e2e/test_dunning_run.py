@@ -3,9 +3,9 @@ approves it, watches it finish, and retries the e-mail the mail server refused."
 
 import pytest
 
-from collections_app.celery import app as celery_app
-from collections_app.dunning import services as dunning
-from collections_app.models import DunningCommunication, DunningRun
+from dunning import services as dunning
+from dunning.models import DunningCommunication, DunningRun
+from dunwell.celery import app as celery_app
 from tests.dunning.pages import book, ensure_dunning_defaults
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -162,7 +162,7 @@ def test_credit_manager_edits_a_level_and_stops_an_account(page, screenshot, eag
 
 
 def _level_pk(number: int) -> int:
-    from collections_app.models import DunningLevel
+    from dunning.models import DunningLevel
 
     return DunningLevel.objects.get(policy__is_default=True, number=number).pk
 
@@ -172,7 +172,7 @@ def test_the_run_page_follows_the_workers_live(page, screenshot, eager_celery, s
     and the poll that finds the run done reloads the page with the PDFs."""
     from django.utils import timezone
 
-    from collections_app.dunning.sending import communication_send
+    from dunning.sending import communication_send
 
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     accounts = book()

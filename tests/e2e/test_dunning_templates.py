@@ -8,7 +8,7 @@ from django.apps import apps
 from django.utils import timezone
 
 from accounts import roles
-from collections_app.models import DunningTemplate
+from dunning.models import DunningTemplate
 from tests.factories import ContactFactory, CustomerFactory, invoice, user_in_role
 
 pytestmark = pytest.mark.django_db(transaction=True)

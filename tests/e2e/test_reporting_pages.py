@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from accounts import roles
 from accounts.models import Currency, ExchangeRate
-from collections_app.celery import app as celery_app
+from dunwell.celery import app as celery_app
 from reporting.models import CashTarget
 from tests.factories import CustomerFactory, invoice, user_in_role
 

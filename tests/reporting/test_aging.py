@@ -8,12 +8,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts import roles
+from accounts.fx import ReportError
 from accounts.models import Currency, Customer
 from invoices import services
 from invoices.models import Application
 from invoices.services.allocations import Allocation
 from reporting.aging import AgingQuery, aging, detail_page
-from reporting.fx import ReportError
 from reporting.selectors import AgingFilters, aging_query_for
 from tests.factories import CustomerFactory, invoice, payment, user_in_role
 

@@ -17,12 +17,13 @@ from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from accounts.buckets import BUCKETS
 from accounts.errors import ServiceError
 from accounts.models import Currency, Customer, ExchangeRate
 from invoices import services
 from invoices.models import Adjustment, Application, Invoice
 from invoices.selectors import ledger_discrepancies
-from reporting.aging import BUCKETS, AgingQuery, aging, detail_page
+from reporting.aging import AgingQuery, aging, detail_page
 from tests.factories import CustomerFactory
 
 pytestmark = pytest.mark.django_db

@@ -12,8 +12,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts import roles
+from accounts.buckets import BUCKET_LABELS, BUCKETS
 from collections_app.models import PromiseStatus
-from reporting.aging import BUCKET_LABELS, BUCKETS
 from reporting.dashboard import cash_target
 from reporting.models import CashTarget
 from tests.factories import CustomerFactory, invoice, payment, user_in_role

@@ -1,0 +1,77 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+
+from collections_app import queue_views, team_views, views, workspace_views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz/", views.healthz, name="healthz"),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(template_name="registration/login.html"),
+        name="login",
+    ),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("customers/", views.customer_list, name="customer_list"),
+    path("customers/<int:pk>/", workspace_views.workspace, name="customer_detail"),
+    path("customers/<int:pk>/timeline/", workspace_views.timeline_page, name="workspace_timeline"),
+    path("customers/<int:pk>/statement.pdf", workspace_views.statement, name="workspace_statement"),
+    path("customers/<int:pk>/calls/", workspace_views.call_log, name="workspace_call"),
+    path("customers/<int:pk>/promises/", workspace_views.promise_record, name="workspace_promise"),
+    path(
+        "customers/<int:pk>/payment-plans/",
+        workspace_views.payment_plan_agree,
+        name="workspace_payment_plan",
+    ),
+    path(
+        "customers/<int:pk>/payment-plans/<int:plan_id>/cancel/",
+        workspace_views.payment_plan_cancel,
+        name="workspace_payment_plan_cancel",
+    ),
+    path(
+        "customers/<int:pk>/follow-ups/",
+        workspace_views.follow_up_schedule,
+        name="workspace_follow_up",
+    ),
+    path("customers/<int:pk>/emails/", workspace_views.email_send, name="workspace_email"),
+    path("customers/<int:pk>/disputes/", workspace_views.dispute_raise, name="workspace_dispute"),
+    path("customers/<int:pk>/escalations/", workspace_views.escalate, name="workspace_escalate"),
+    path(
+        "customers/<int:pk>/follow-ups/<int:follow_up_id>/done/",
+        workspace_views.follow_up_done,
+        name="workspace_follow_up_done",
+    ),
+    path(
+        "customers/<int:pk>/promises/<int:promise_id>/cancel/",
+        workspace_views.promise_cancel,
+        name="workspace_promise_cancel",
+    ),
+    path(
+        "customers/<int:pk>/escalations/<int:escalation_id>/resolve/",
+        workspace_views.escalation_resolve,
+        name="workspace_escalation_resolve",
+    ),
+    path(
+        "customers/<int:pk>/disputes/<int:dispute_id>/resolve/",
+        workspace_views.dispute_resolve,
+        name="workspace_dispute_resolve",
+    ),
+    path(
+        "activities/<int:pk>/document/", workspace_views.activity_document, name="activity_document"
+    ),
+    path("queue/", queue_views.queue, name="queue"),
+    path("queue/next/", queue_views.queue_next_account, name="queue_next"),
+    path("team/", team_views.team, name="team"),
+    path("team/reassign/", team_views.reassign, name="team_reassign"),
+    path("customers/", include("dunning.account_urls")),
+    path("dunning/", include("dunning.urls")),
+    path("dunning/templates/", include("dunning.template_urls")),
+    path("", include("invoices.urls")),
+    path("", include("reporting.urls")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include("dunwell.api_urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api_schema"), name="api_docs"),
+]
