@@ -1,8 +1,10 @@
-"""Admin: reference data is edited here; customer changes go through the audited service."""
+"""Admin: reference data is edited here; customer and exchange-rate changes go through the
+audited services."""
 
 from django.contrib import admin
 
 from . import services
+from .exchange_rates import exchange_rate_set
 from .models import AuditEntry, Contact, Currency, Customer, ExchangeRate, PaymentTerms
 
 
@@ -16,6 +18,25 @@ class ExchangeRateAdmin(admin.ModelAdmin):
     list_display = ["currency", "quote_currency", "valid_from", "rate"]
     list_filter = ["currency", "quote_currency"]
     date_hierarchy = "valid_from"
+
+    def get_readonly_fields(self, request, obj=None):
+        # a rate is named by its pair and day; an edit changes the rate only
+        return ["currency", "quote_currency", "valid_from"] if obj is not None else []
+
+    def has_delete_permission(self, request, obj=None):
+        # past aging was computed with it: correct a wrong rate, don't remove it
+        return False
+
+    def save_model(self, request, obj, form, change):
+        saved = exchange_rate_set(
+            actor=request.user,
+            currency=obj.currency,
+            quote_currency=obj.quote_currency,
+            valid_from=obj.valid_from,
+            rate=obj.rate,
+            replace=change,
+        )
+        obj.pk = saved.pk
 
 
 @admin.register(PaymentTerms)

@@ -1,12 +1,14 @@
-"""API v1: customers and contacts. Serializers translate; services decide."""
+"""API v1: customers, contacts and exchange rates. Serializers translate; services decide."""
 
 from django.contrib.auth import get_user_model
 from rest_framework import mixins, serializers, viewsets
 
 from . import selectors, services
 from .api_permissions import RolePermissions
-from .filters import ContactFilter, CustomerFilter
-from .models import Contact, Currency, Customer
+from .errors import ServiceError
+from .exchange_rates import exchange_rate_set
+from .filters import ContactFilter, CustomerFilter, ExchangeRateFilter
+from .models import Contact, Currency, Customer, ExchangeRate
 
 
 class ContactSerializer(serializers.ModelSerializer):
@@ -73,6 +75,22 @@ class CustomerSerializer(serializers.ModelSerializer):
             )
         return value
 
+    # A credit change needs a reason code, the actor's credit authority and its history:
+    # only the credit endpoint (credit/api.py, the same service as the credit page) makes it.
+    def validate_credit_limit(self, value):
+        return self._credit_unchanged("credit_limit", value)
+
+    def validate_credit_status(self, value):
+        return self._credit_unchanged("credit_status", value)
+
+    def _credit_unchanged(self, name: str, value):
+        if self.instance is not None and value != getattr(self.instance, name):
+            raise serializers.ValidationError(
+                f"change {name} with PATCH /api/v1/customers/{self.instance.pk}/credit/ "
+                "(it takes a reason code)"
+            )
+        return value
+
     def to_service_kwargs(self) -> dict:
         data = dict(self.validated_data)
         terms = data.pop("payment_terms", None)
@@ -127,4 +145,63 @@ class ContactViewSet(
     def perform_create(self, serializer):
         serializer.instance = services.contact_add(
             actor=self.request.user, **serializer.validated_data
+        )
+
+
+class ExchangeRateSerializer(serializers.ModelSerializer):
+    currency = serializers.SlugRelatedField(slug_field="code", queryset=Currency.objects.all())
+    quote_currency = serializers.SlugRelatedField(
+        slug_field="code", queryset=Currency.objects.all()
+    )
+    # text in, text out: the service refuses floats, zero and negative rates
+    rate = serializers.DecimalField(max_digits=18, decimal_places=8, coerce_to_string=True)
+
+    class Meta:
+        model = ExchangeRate
+        fields = ["id", "currency", "quote_currency", "valid_from", "rate"]
+        # one rate per pair and day is the service's to decide, with its clear message
+        validators = []
+
+
+class ExchangeRateViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Rates to and from any currency, read by every role; set by finance and admins.
+
+    A rate is named by its pair and day: an update changes the rate only.
+    """
+
+    serializer_class = ExchangeRateSerializer
+    permission_classes = [RolePermissions]
+    filterset_class = ExchangeRateFilter
+    ordering_fields = ["valid_from", "currency", "quote_currency"]
+    queryset = ExchangeRate.objects.none()
+
+    def get_queryset(self):
+        return ExchangeRate.objects.order_by("currency_id", "quote_currency_id", "-valid_from")
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        serializer.instance = exchange_rate_set(actor=self.request.user, **data)
+
+    def perform_update(self, serializer):
+        rate = serializer.instance
+        for name in ("currency", "quote_currency", "valid_from"):
+            given = serializer.validated_data.get(name, getattr(rate, name))
+            if given != getattr(rate, name):
+                raise ServiceError(
+                    f"{name} names the rate and cannot change; post a new rate instead",
+                    field=name,
+                )
+        serializer.instance = exchange_rate_set(
+            actor=self.request.user,
+            currency=rate.currency,
+            quote_currency=rate.quote_currency,
+            valid_from=rate.valid_from,
+            rate=serializer.validated_data.get("rate", rate.rate),
+            replace=True,
         )

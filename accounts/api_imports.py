@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 
 from .api_permissions import requires
 from .csv_reading import ImportRejected, ImportResult, reject
+from .exchange_rates import import_exchange_rates
 from .imports import import_customers
 
 UPLOAD_SCHEMA = {
@@ -76,3 +77,8 @@ class CsvImportView(APIView):
 class CustomerImportView(CsvImportView):
     permission_classes = [requires("accounts.add_customer")]
     importer = staticmethod(import_customers)
+
+
+class ExchangeRateImportView(CsvImportView):
+    permission_classes = [requires("accounts.add_exchangerate", "accounts.change_exchangerate")]
+    importer = staticmethod(import_exchange_rates)

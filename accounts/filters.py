@@ -1,6 +1,6 @@
 import django_filters
 
-from .models import Contact, CreditStatus, Customer
+from .models import Contact, CreditStatus, Customer, ExchangeRate
 
 
 class CustomerFilter(django_filters.FilterSet):
@@ -25,3 +25,13 @@ class ContactFilter(django_filters.FilterSet):
     class Meta:
         model = Contact
         fields = ["customer", "is_primary"]
+
+
+class ExchangeRateFilter(django_filters.FilterSet):
+    currency = django_filters.CharFilter(field_name="currency_id")
+    quote_currency = django_filters.CharFilter(field_name="quote_currency_id")
+    valid_from = django_filters.DateFromToRangeFilter()
+
+    class Meta:
+        model = ExchangeRate
+        fields = ["currency", "quote_currency", "valid_from"]

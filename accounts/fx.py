@@ -23,8 +23,17 @@ def reporting_currency() -> str:
 
 
 def rates_on(as_of: datetime.date) -> dict[str, Decimal]:
-    """Units of the reporting currency per unit of each currency, as in force on ``as_of``."""
-    return RateBook.load(until=as_of).on(as_of)
+    """Units of the reporting currency per unit of each currency, as in force on ``as_of``
+    (``RateBook.on``), reading only each pair's latest rate up to that day."""
+    target = reporting_currency()
+    latest = (
+        ExchangeRate.objects.filter(Q(quote_currency_id=target) | Q(currency_id=target))
+        .filter(valid_from__lte=as_of)
+        .order_by("currency_id", "quote_currency_id", "-valid_from")
+        .distinct("currency_id", "quote_currency_id")
+        .values_list("currency_id", "quote_currency_id", "valid_from", "rate")
+    )
+    return RateBook(latest).on(as_of)
 
 
 class RateBook:

@@ -28,6 +28,8 @@ _VIEW_ALL = [
     "collections_app.view_escalation",
     "collections_app.view_queuestate",
     "disputes.view_dispute",
+    "credit.view_creditchange",
+    "credit.view_limitchangerequest",
     # exporting a report is reading it: the export obeys the same reach
     "reporting.view_exportjob",
     "reporting.add_exportjob",
@@ -48,6 +50,14 @@ DUNNING_EDIT = [
     "dunning.change_dunninglevel",
 ]
 REASSIGN = "collections_app.reassign_customers"
+# Credit control (docs/credit.md): change status and limits (within one's credit authority),
+# and work the credit inbox; authorities are set in the admin.
+CREDIT_CHANGE = ["credit.change_credit", "credit.view_credit_inbox"]
+CREDIT_AUTHORITY_EDIT = [
+    "credit.view_creditauthority",
+    "credit.add_creditauthority",
+    "credit.change_creditauthority",
+]
 _WORK_ACCOUNTS = [
     "collections_app.add_activity",
     "collections_app.add_promise",
@@ -79,6 +89,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "accounts.change_contact",
         "invoices.add_adjustment",
         "accounts.view_auditentry",
+        *CREDIT_CHANGE,
     ],
     FINANCE: [
         *_VIEW_ALL,
@@ -86,6 +97,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "accounts.add_customer",
         "accounts.add_contact",
         "accounts.add_exchangerate",
+        "accounts.change_exchangerate",
         "invoices.add_invoice",
         "invoices.add_payment",
         "invoices.add_creditmemo",
@@ -104,6 +116,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "accounts.change_contact",
         "accounts.add_currency",
         "accounts.add_exchangerate",
+        "accounts.change_exchangerate",
         "accounts.add_paymentterms",
         "accounts.view_auditentry",
         "invoices.add_invoice",
@@ -115,6 +128,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *DUNNING_RUN,
         *DUNNING_EDIT,
         DUNNING_STOP,
+        *CREDIT_CHANGE,
+        *CREDIT_AUTHORITY_EDIT,
         "auth.view_user",
         "auth.add_user",
         "auth.change_user",

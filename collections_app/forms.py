@@ -12,7 +12,7 @@ from django.utils.html import format_html, format_html_join
 from accounts.models import CreditStatus
 from disputes.models import DisputeReason
 
-from .models import AgingBucket, CallOutcome
+from .models import BUCKET_CHOICES, CallOutcome
 from .services.emails import EMAIL_TEMPLATES
 
 
@@ -221,7 +221,7 @@ class EscalationForm(_CustomerForm):
 class QueueFilterForm(forms.Form):
     owner = forms.CharField(required=False)
     bucket = forms.ChoiceField(
-        choices=[("", "Any age"), *AgingBucket.choices[1:]], required=False, label="Oldest"
+        choices=[("", "Any age"), *BUCKET_CHOICES[1:]], required=False, label="Oldest"
     )
     currency = forms.RegexField(regex=r"^[A-Z]{3}$", required=False)
     status = forms.ChoiceField(

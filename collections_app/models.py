@@ -8,10 +8,12 @@ Statuses move only through the transition tables below, by the services in
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from accounts.buckets import BUCKET_LABELS, BUCKETS
 from accounts.models import Contact, Currency, Customer
 from invoices.models import Invoice
 
@@ -29,6 +31,7 @@ class ActivityKind(models.TextChoices):
     FOLLOW_UP = "follow_up", "Follow-up"
     PAYMENT = "payment", "Payment"
     SYSTEM = "system", "System event"
+    CREDIT = "credit", "Credit decision"
 
 
 CONTACT_KINDS = (ActivityKind.CALL, ActivityKind.EMAIL, ActivityKind.LETTER)
@@ -289,23 +292,28 @@ class Escalation(models.Model):
     class Meta:
         ordering = ["-raised_at", "-id"]
         indexes = [models.Index(fields=["status", "raised_at"])]
+        constraints = [
+            # A collector's click and a dunning worker may race: the index decides.
+            models.UniqueConstraint(
+                fields=["customer"],
+                condition=Q(status=EscalationStatus.OPEN),
+                name="one_open_escalation_per_customer",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"escalation of {self.customer_id}"
 
 
-class AgingBucket(models.TextChoices):
-    CURRENT = "current", "Current"
-    D1_30 = "1-30", "1-30 days"
-    D31_60 = "31-60", "31-60 days"
-    D61_90 = "61-90", "61-90 days"
-    D91_PLUS = "91+", "Over 90 days"
+BUCKET_CHOICES = [(bucket, BUCKET_LABELS[bucket]) for bucket in BUCKETS]
 
 
 class QueueState(models.Model):
     """A customer's stored priority score and the facts behind it (docs/priority-score.md).
 
-    Amounts are in ``settings.REPORTING_CURRENCY``. Written only by
+    Amounts are in ``settings.REPORTING_CURRENCY``. Items, promises and instalments in a
+    currency with no rate in force are left out of them, never counted 1:1; the currencies
+    left out are listed in ``missing_rates``. Written only by
     ``services.queue.queue_state_refresh`` (one SQL statement for one or all customers).
     """
 
@@ -320,9 +328,8 @@ class QueueState(models.Model):
     over_60_amount = models.DecimalField(**MONEY, default=0)
     disputed_amount = models.DecimalField(**MONEY, default=0)
     oldest_days_past_due = models.IntegerField(default=0)
-    oldest_bucket = models.CharField(
-        max_length=10, choices=AgingBucket.choices, default=AgingBucket.CURRENT
-    )
+    oldest_bucket = models.CharField(max_length=10, choices=BUCKET_CHOICES, default="current")
+    missing_rates = ArrayField(models.CharField(max_length=3), default=list, blank=True)
     credit_use_pct = models.IntegerField(null=True, blank=True)
     broken_promise_amount = models.DecimalField(**MONEY, null=True, blank=True)
     broken_promise_date = models.DateField(null=True, blank=True)

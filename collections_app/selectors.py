@@ -34,6 +34,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from accounts import roles
+from accounts.buckets import BUCKET_LABELS
 from accounts.models import Customer
 from accounts.selectors import customer_for, scope_to_portfolio, sees_all_portfolios
 from disputes.models import Dispute, DisputeStatus
@@ -116,18 +117,21 @@ def reason_lines(state: QueueState | None, *, today: datetime.date | None = None
     today = today or timezone.localdate()
     code = state.currency_id
 
-    def amount(value: Decimal) -> str:
-        return f"{value:,.0f} {code}"
+    def amount(value: Decimal | None) -> str:
+        # None: the amount is in a currency with no rate in force (see missing_rates)
+        return "(no rate)" if value is None else f"{value:,.0f} {code}"
 
     lines = []
-    if state.over_60_amount:
-        lines.append(f"{amount(state.over_60_amount)} over 60 days")
-        if state.overdue_amount > state.over_60_amount:
-            lines.append(f"{amount(state.overdue_amount)} overdue in all")
-    elif state.overdue_amount:
-        lines.append(
-            f"{amount(state.overdue_amount)} overdue, oldest {state.oldest_days_past_due} days"
-        )
+    if state.missing_rates:
+        lines.append(f"no rate for {', '.join(state.missing_rates)}: not counted")
+    if state.overdue_amount or state.oldest_days_past_due > 0:
+        # the same bucket label as the badge beside it (accounts/buckets.py)
+        label = BUCKET_LABELS.get(state.oldest_bucket, state.oldest_bucket)
+        # nothing counted when every overdue item is in a currency with no rate
+        counted = f"{amount(state.overdue_amount)} " if state.overdue_amount else ""
+        lines.append(f"{counted}overdue, oldest {state.oldest_days_past_due} days ({label})")
+        if 0 < state.over_60_amount < state.overdue_amount:
+            lines.append(f"{amount(state.over_60_amount)} of it over 60 days")
     if state.broken_promise_date:
         ago = (today - state.broken_promise_date).days
         lines.append(
@@ -188,18 +192,6 @@ def open_items(customer: Customer) -> QuerySet[Invoice]:
         )
         .order_by("due_date", "id")
     )
-
-
-def bucket_of(days_past_due: int) -> str:
-    if days_past_due <= 0:
-        return "current"
-    if days_past_due <= 30:
-        return "1-30"
-    if days_past_due <= 60:
-        return "31-60"
-    if days_past_due <= 90:
-        return "61-90"
-    return "91+"
 
 
 def timeline(customer: Customer) -> QuerySet:

@@ -18,6 +18,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from accounts.fx import rates_on, reporting_currency
 from accounts.selectors import scope_to_portfolio
 
 from .models import Adjustment, Application, CreditMemo, Invoice, Payment
@@ -55,8 +56,6 @@ def adjustments_for(user) -> QuerySet[Adjustment]:
     )
 
 
-# ROUND(.., 2): on SQLite decimals are stored and summed as floats, so an exact ledger can
-# differ from its derivation by 1e-12; on PostgreSQL numeric(18,2) it changes nothing.
 LEDGER_DISCREPANCIES_SQL = """
 SELECT 'invoice' AS kind, i.id, i.number AS ref, i.open_amount AS stored,
        i.amount - COALESCE(a.total, 0) - COALESCE(d.total, 0) AS derived
@@ -65,20 +64,20 @@ LEFT JOIN (SELECT invoice_id, SUM(amount) AS total FROM invoices_application
            GROUP BY invoice_id) a ON a.invoice_id = i.id
 LEFT JOIN (SELECT invoice_id, SUM(amount) AS total FROM invoices_adjustment
            GROUP BY invoice_id) d ON d.invoice_id = i.id
-WHERE ROUND(i.open_amount, 2) <> ROUND(i.amount - COALESCE(a.total, 0) - COALESCE(d.total, 0), 2)
+WHERE i.open_amount <> i.amount - COALESCE(a.total, 0) - COALESCE(d.total, 0)
 UNION ALL
 SELECT 'payment', p.id, p.reference, p.unapplied_amount, p.amount - COALESCE(a.total, 0)
 FROM invoices_payment p
 LEFT JOIN (SELECT payment_id, SUM(amount) AS total FROM invoices_application
            WHERE payment_id IS NOT NULL GROUP BY payment_id) a ON a.payment_id = p.id
-WHERE ROUND(p.unapplied_amount, 2) <> ROUND(p.amount - COALESCE(a.total, 0), 2)
+WHERE p.unapplied_amount <> p.amount - COALESCE(a.total, 0)
 UNION ALL
 SELECT 'credit_memo', c.id, c.number, c.unapplied_amount, c.amount - COALESCE(a.total, 0)
 FROM invoices_creditmemo c
 LEFT JOIN (SELECT credit_memo_id, SUM(amount) AS total FROM invoices_application
            WHERE credit_memo_id IS NOT NULL GROUP BY credit_memo_id) a
   ON a.credit_memo_id = c.id
-WHERE ROUND(c.unapplied_amount, 2) <> ROUND(c.amount - COALESCE(a.total, 0), 2)
+WHERE c.unapplied_amount <> c.amount - COALESCE(a.total, 0)
 """
 
 
@@ -115,6 +114,31 @@ def ledger_discrepancies() -> list[dict]:
                 }
             )
     return problems
+
+
+def currencies_without_rate(*, on=None) -> list[dict]:
+    """Every currency with open invoices and no rate (direct or inverse) to the reporting
+    currency in force on ``on`` (today): the queue leaves their items out, reports refuse."""
+    day = on or timezone.localdate()
+    rates = rates_on(day)
+    open_by_currency = (
+        Invoice.objects.filter(open_amount__gt=0)
+        .exclude(currency_id__in=list(rates))
+        .values("currency_id")
+        .annotate(invoices=Count("id"), open_amount=Sum("open_amount"))
+        .order_by("currency_id")
+    )
+    target = reporting_currency()
+    return [
+        {
+            "currency": row["currency_id"],
+            "to": target,
+            "on": day,
+            "invoices": row["invoices"],
+            "open_amount": row["open_amount"],
+        }
+        for row in open_by_currency
+    ]
 
 
 def customers_with_balances(customers: QuerySet) -> QuerySet:

@@ -1,11 +1,19 @@
-"""The writes reporting makes: queuing an export (snapshots are in ``snapshots.py``)."""
+"""The writes reporting makes: queuing an export, setting a month's cash target (snapshots
+are in ``snapshots.py``)."""
 
 from __future__ import annotations
+
+import datetime
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
 
-from .models import ExportFormat, ExportJob, ExportKind
+from accounts.audit import audit_record, snapshot
+from accounts.errors import ServiceError
+from accounts.money import to_money
+
+from .models import CashTarget, ExportFormat, ExportJob, ExportKind
 from .selectors import AgingFilters
 
 
@@ -29,3 +37,38 @@ def export_job_create(*, user, kind: str, format: str, filters: AgingFilters) ->
         queue = settings.REPORTING_EXPORT_QUEUE
         transaction.on_commit(lambda: export_aging.apply_async((job.pk,), queue=queue))
     return job
+
+
+def cash_target_set(*, actor, month: datetime.date, amount: Decimal | str) -> CashTarget:
+    """How much cash to collect in ``month`` (its first day), in the reporting currency;
+    audited, since the dashboard's past months are measured against it."""
+    if not isinstance(month, datetime.date) or month.day != 1:
+        raise ServiceError("month must be the first day of a month", field="month")
+    value = to_money(amount)
+    if value < 0:
+        raise ServiceError(f"a cash target cannot be negative, got {value}", field="amount")
+    with transaction.atomic():
+        target, created = CashTarget.objects.select_for_update().get_or_create(
+            month=month, defaults={"amount": value}
+        )
+        if created:
+            audit_record(
+                actor=actor,
+                action="cash_target.create",
+                instance=target,
+                after=snapshot(target, ["month", "amount"]),
+            )
+            return target
+        if target.amount == value:
+            return target
+        before = snapshot(target, ["month", "amount"])
+        target.amount = value
+        target.save(update_fields=["amount"])
+        audit_record(
+            actor=actor,
+            action="cash_target.change",
+            instance=target,
+            before=before,
+            after=snapshot(target, ["month", "amount"]),
+        )
+        return target

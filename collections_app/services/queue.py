@@ -11,6 +11,11 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
+from accounts.buckets import BUCKET_SQL
+from accounts.fx import rates_on
+
+from ..models import CONTACT_KINDS
+
 QUEUE_REFRESH_SQL = """
 WITH target AS (
     SELECT c.id, c.currency_id, c.credit_limit, c.credit_status, c.do_not_contact
@@ -18,10 +23,8 @@ WITH target AS (
     WHERE %(all)s OR c.id = ANY(%(ids)s)
 ),
 rate AS (
-    SELECT DISTINCT ON (currency_id) currency_id, rate
-    FROM accounts_exchangerate
-    WHERE quote_currency_id = %(rep)s AND valid_from <= %(today)s
-    ORDER BY currency_id, valid_from DESC
+    SELECT * FROM unnest(%(rate_codes)s::varchar[], %(rate_values)s::numeric[])
+        AS r(currency_id, rate)
 ),
 disputed AS (
     SELECT DISTINCT di.invoice_id
@@ -32,8 +35,8 @@ disputed AS (
 ),
 items AS (
     SELECT i.customer_id,
-           i.open_amount * CASE WHEN i.currency_id = %(rep)s THEN 1
-                                ELSE COALESCE(r.rate, 1) END AS amt,
+           i.currency_id,
+           i.open_amount * r.rate AS amt,
            CASE WHEN i.currency_id = t.currency_id THEN i.open_amount ELSE 0 END AS own,
            %(today)s::date - i.due_date AS dpd,
            d.invoice_id IS NOT NULL AS disputed
@@ -53,19 +56,21 @@ inv AS (
            COALESCE(SUM(amt * CASE WHEN dpd > 90 THEN 2.0 WHEN dpd > 60 THEN 1.5
                                    WHEN dpd > 30 THEN 1.0 ELSE 0.5 END)
                     FILTER (WHERE dpd > 0 AND NOT disputed), 0) AS weighted,
-           COALESCE(MAX(dpd) FILTER (WHERE dpd > 0 AND NOT disputed), 0) AS oldest
+           COALESCE(MAX(dpd) FILTER (WHERE dpd > 0 AND NOT disputed), 0) AS oldest,
+           COALESCE(bool_or(amt IS NULL AND dpd > 0 AND NOT disputed), false) AS overdue_unrated,
+           ARRAY_AGG(DISTINCT currency_id) FILTER (WHERE amt IS NULL) AS unrated
     FROM items
     GROUP BY customer_id
 ),
 prom AS (
     SELECT p.customer_id,
-           (ARRAY_AGG(p.amount * CASE WHEN p.currency_id = %(rep)s THEN 1
-                                      ELSE COALESCE(r.rate, 1) END
-                      ORDER BY p.promised_date DESC, p.id DESC)
+           (ARRAY_AGG(p.amount * r.rate ORDER BY p.promised_date DESC, p.id DESC)
                FILTER (WHERE p.status = 'broken'))[1] AS broken_amt,
            MAX(p.promised_date) FILTER (WHERE p.status = 'broken') AS broken_date,
-           SUM(p.amount * CASE WHEN p.currency_id = %(rep)s THEN 1 ELSE COALESCE(r.rate, 1) END)
+           SUM(p.amount * r.rate)
                FILTER (WHERE p.status = 'open' AND p.promised_date = %(today)s) AS due_today,
+           bool_or(p.status = 'open' AND p.promised_date = %(today)s) AS any_due_today,
+           ARRAY_AGG(DISTINCT p.currency_id) FILTER (WHERE r.rate IS NULL) AS unrated,
            MIN(p.promised_date)
                FILTER (WHERE p.status = 'open' AND p.promised_date > %(today)s) AS next_date
     FROM collections_app_promise p
@@ -79,11 +84,10 @@ plan AS (
     SELECT p.customer_id,
            MAX((p.evaluated_at AT TIME ZONE %(tz)s)::date)
                FILTER (WHERE p.status = 'broken') AS broken_date,
-           (ARRAY_AGG(n.amount * CASE WHEN p.currency_id = %(rep)s THEN 1
-                                      ELSE COALESCE(r.rate, 1) END
-                      ORDER BY n.due_date, n.id)
+           (ARRAY_AGG(n.amount * r.rate ORDER BY n.due_date, n.id)
                FILTER (WHERE n.id IS NOT NULL))[1] AS next_amt,
-           MIN(n.due_date) AS next_date
+           MIN(n.due_date) AS next_date,
+           ARRAY_AGG(DISTINCT p.currency_id) FILTER (WHERE r.rate IS NULL) AS unrated
     FROM collections_app_paymentplan p
     JOIN target t ON t.id = p.customer_id
     LEFT JOIN collections_app_paymentplaninstallment n
@@ -107,7 +111,7 @@ contact AS (
     SELECT a.customer_id, MAX(a.occurred_at) AS last_at
     FROM collections_app_activity a
     JOIN target t ON t.id = a.customer_id
-    WHERE a.kind IN ('call', 'email', 'letter')
+    WHERE a.kind = ANY(%(contact_kinds)s)
     GROUP BY a.customer_id
 ),
 parts AS (
@@ -118,9 +122,14 @@ parts AS (
            COALESCE(inv.disputed_amt, 0) AS disputed_amt,
            COALESCE(inv.weighted, 0) AS weighted,
            COALESCE(inv.oldest, 0) AS oldest,
+           COALESCE(inv.overdue, 0) > 0 OR COALESCE(inv.overdue_unrated, false) AS has_overdue,
+           ARRAY(SELECT DISTINCT u FROM unnest(inv.unrated || prom.unrated || plan.unrated) u
+                 WHERE u IS NOT NULL ORDER BY u) AS missing_rates,
            CASE WHEN t.credit_limit > 0
                 THEN ROUND(100 * COALESCE(inv.open_own, 0) / t.credit_limit)::int END AS credit_use,
-           prom.broken_amt, prom.broken_date, prom.due_today, prom.next_date,
+           prom.broken_amt, prom.broken_date, prom.due_today,
+           COALESCE(prom.any_due_today, false) AS any_due_today,
+           prom.next_date,
            plan.broken_date AS plan_broken_date, plan.next_amt AS plan_next_amt,
            plan.next_date AS plan_next_date,
            fu.due AS fu_due, fu.next_due AS fu_next,
@@ -139,10 +148,10 @@ scored AS (
            (  100 * LN(1 + weighted / 1000)
             + CASE WHEN broken_date IS NOT NULL OR plan_broken_date IS NOT NULL
                    THEN 150 ELSE 0 END
-            + CASE WHEN due_today IS NOT NULL THEN 120 ELSE 0 END
+            + CASE WHEN any_due_today THEN 120 ELSE 0 END
             + CASE WHEN fu_due IS NOT NULL THEN 100 ELSE 0 END
-            + CASE WHEN overdue > 0 THEN 2 * days_silent ELSE 0 END
-            + CASE WHEN overdue > 0 THEN CASE credit_status WHEN 'watch' THEN 20
+            + CASE WHEN has_overdue THEN 2 * days_silent ELSE 0 END
+            + CASE WHEN has_overdue THEN CASE credit_status WHEN 'watch' THEN 20
                    WHEN 'hold' THEN 40 WHEN 'stop' THEN 60 ELSE 0 END ELSE 0 END
             + CASE WHEN credit_use >= 100 THEN 30 WHEN credit_use >= 80 THEN 15 ELSE 0 END
             + 10 * LN(1 + GREATEST(open_amt - disputed_amt, 0) / 10000)
@@ -153,19 +162,17 @@ scored AS (
 )
 INSERT INTO collections_app_queuestate (
     customer_id, score, in_queue, currency_id, open_amount, overdue_amount, over_60_amount,
-    disputed_amount, oldest_days_past_due, oldest_bucket, credit_use_pct,
+    disputed_amount, oldest_days_past_due, oldest_bucket, missing_rates, credit_use_pct,
     broken_promise_amount, broken_promise_date, promise_due_today_amount, next_promise_date,
     plan_next_amount, plan_next_date, broken_plan_date, follow_up_due_date, next_follow_up_date,
     last_contact_at, do_not_contact, refreshed_at
 )
 SELECT customer_id,
        CASE WHEN do_not_contact THEN 0 ELSE ROUND(raw::numeric, 2) END,
-       NOT do_not_contact AND (overdue > 0 OR fu_due IS NOT NULL OR due_today IS NOT NULL
+       NOT do_not_contact AND (has_overdue OR fu_due IS NOT NULL OR any_due_today
                                OR broken_date IS NOT NULL OR plan_broken_date IS NOT NULL),
        %(rep)s, ROUND(open_amt, 2), ROUND(overdue, 2), ROUND(over_60, 2), ROUND(disputed_amt, 2),
-       oldest,
-       CASE WHEN oldest > 90 THEN '91+' WHEN oldest > 60 THEN '61-90' WHEN oldest > 30 THEN '31-60'
-            WHEN oldest > 0 THEN '1-30' ELSE 'current' END,
+       oldest, @OLDEST_BUCKET@, missing_rates,
        credit_use, ROUND(broken_amt, 2), broken_date, ROUND(due_today, 2), next_date,
        ROUND(plan_next_amt, 2), plan_next_date, plan_broken_date,
        fu_due, fu_next, last_at, do_not_contact, %(now)s
@@ -175,7 +182,8 @@ ON CONFLICT (customer_id) DO UPDATE SET
     open_amount = EXCLUDED.open_amount, overdue_amount = EXCLUDED.overdue_amount,
     over_60_amount = EXCLUDED.over_60_amount, disputed_amount = EXCLUDED.disputed_amount,
     oldest_days_past_due = EXCLUDED.oldest_days_past_due,
-    oldest_bucket = EXCLUDED.oldest_bucket, credit_use_pct = EXCLUDED.credit_use_pct,
+    oldest_bucket = EXCLUDED.oldest_bucket, missing_rates = EXCLUDED.missing_rates,
+    credit_use_pct = EXCLUDED.credit_use_pct,
     broken_promise_amount = EXCLUDED.broken_promise_amount,
     broken_promise_date = EXCLUDED.broken_promise_date,
     promise_due_today_amount = EXCLUDED.promise_due_today_amount,
@@ -186,7 +194,7 @@ ON CONFLICT (customer_id) DO UPDATE SET
     next_follow_up_date = EXCLUDED.next_follow_up_date,
     last_contact_at = EXCLUDED.last_contact_at, do_not_contact = EXCLUDED.do_not_contact,
     refreshed_at = EXCLUDED.refreshed_at
-"""
+""".replace("@OLDEST_BUCKET@", BUCKET_SQL.format(days="oldest"))
 
 BROKEN_PROMISE_WINDOW_DAYS = 30
 SILENCE_CAP_DAYS = 30
@@ -201,15 +209,21 @@ def queue_state_refresh(*, customer_ids: Iterable[int] | None = None) -> int:
     ids = None if customer_ids is None else sorted({int(pk) for pk in customer_ids})
     if ids == []:
         return 0
+    today = timezone.localdate()
+    # the one conversion path (accounts/fx.py): direct or inverse rate in force today
+    rates = rates_on(today)
     params = {
+        "rate_codes": list(rates),
+        "rate_values": list(rates.values()),
         "all": ids is None,
         "ids": ids or [],
         "rep": settings.REPORTING_CURRENCY,
-        "today": timezone.localdate(),
+        "today": today,
         "now": timezone.now(),
         "tz": timezone.get_current_timezone_name(),
         "broken_window": BROKEN_PROMISE_WINDOW_DAYS,
         "silence_cap": SILENCE_CAP_DAYS,
+        "contact_kinds": [kind.value for kind in CONTACT_KINDS],
     }
     with connection.cursor() as cursor:
         cursor.execute(QUEUE_REFRESH_SQL, params)

@@ -39,12 +39,16 @@ def test_the_queue_lists_my_accounts_by_score_with_the_reasons(alice):
     assert response.status_code == 200
     assert _names(response) == ["Old Co", "Young Co"]
     assert response.context["rows"][0]["reasons"] == [
-        "48,200 USD over 60 days",
+        "48,200 USD overdue, oldest 75 days (61\u201390)",
         "credit limit 96% used",
         "never contacted",
     ]
     html = response.content.decode()
-    assert "48,200 USD over 60 days · credit limit 96% used · never contacted" in html
+    assert (
+        "48,200 USD overdue, oldest 75 days (61\u201390) · credit limit 96% used · never contacted"
+        in html
+    )
+    assert '<span class="bucket bucket-61_90">61\u201390</span>' in html
     assert 'class="num">48,200.00 USD</td>' in html
     assert "Bobs Co" not in html
 
@@ -67,7 +71,8 @@ def test_the_queue_filters_by_aging_bucket_and_credit_status(alice):
     services.queue_state_refresh()
     client = _client(alice)
 
-    assert _names(client.get("/queue/?bucket=91%2B")) == ["Ninety"]
+    assert _names(client.get("/queue/?bucket=91_120")) == ["Ninety"]
+    assert _names(client.get("/queue/?bucket=over_120")) == []
     assert _names(client.get("/queue/?status=hold")) == ["Thirty"]
     assert _names(client.get("/queue/?currency=EUR")) == []
 
