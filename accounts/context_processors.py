@@ -4,6 +4,10 @@ from django.urls import reverse
 
 from .selectors import sees_all_portfolios
 
+# Apps above accounts add their own entries (credit: its inbox, with a count) by appending
+# a function of the request that returns (label, url) pairs, in their AppConfig.ready().
+nav_extensions: list = []
+
 
 def navigation(request):
     user = getattr(request, "user", None)
@@ -25,6 +29,8 @@ def navigation(request):
     # a run covers every portfolio: its pages need the team view too
     if user.has_perms(["dunning.view_dunningrun", "accounts.view_all_portfolios"]):
         items.append(("Dunning", reverse("dunning_runs")))
+    for extension in nav_extensions:
+        items.extend(extension(request))
     items.append(("API", reverse("api_docs")))
     if user.is_staff:
         items.append(("Admin", reverse("admin:index")))

@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from accounts.buckets import BUCKET_LABELS, bucket_of
 from accounts.errors import ServiceError
 from disputes.models import Dispute
 from invoices.selectors import customer_ledger_summary
@@ -36,7 +37,6 @@ from .models import Escalation, FollowUp, PaymentPlan, Promise
 from .queue_views import filters_from
 from .selectors import (
     activity_with_document_for,
-    bucket_of,
     open_items,
     people_for_follow_ups,
     reason_lines,
@@ -90,6 +90,7 @@ def _context(request, customer, *, bound: dict | None = None) -> dict:
     for item in items:
         item.days_past_due = max((today - item.due_date).days, 0)
         item.bucket = bucket_of(item.days_past_due)
+        item.bucket_label = BUCKET_LABELS[item.bucket]
         item.url = f"{invoice_url}{item.pk}/"
     events = Paginator(timeline(customer), TIMELINE_PAGE_SIZE).get_page(request.GET.get("page"))
     filters = filters_from(request)
@@ -268,7 +269,10 @@ def email_send(request, pk: int):
             template=data["template"],
             message=data["message"],
         )
-        return f"E-mail sent to {data['contact'].email} with the statement attached."
+        return (
+            f"E-mail to {data['contact'].email} queued: it goes out with the statement in "
+            "a moment, and the timeline says when it was sent."
+        )
 
     return _act(request, pk, "email", perform)
 
@@ -399,9 +403,9 @@ def escalation_resolve(request, pk: int, escalation_id: int):
 
 
 @_open_work_action
-def dispute_resolve(request, pk: int, dispute_id: int):
+def dispute_close_action(request, pk: int, dispute_id: int):
     def perform(dispute, data):
-        services.dispute_resolve(
+        services.dispute_close(
             actor=request.user, dispute=dispute, resolution=data.get("resolution", "")
         )
         return f"Dispute of {dispute.amount:,.2f} {dispute.currency_id} resolved."

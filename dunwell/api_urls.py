@@ -1,8 +1,11 @@
 """API v1 routes; each app's viewsets live in its own ``api.py``."""
 
+from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from accounts.api import ContactViewSet, CustomerViewSet
+from accounts.api import ContactViewSet, CustomerViewSet, ExchangeRateViewSet
+from accounts.api_imports import ExchangeRateImportView
+from credit.api import CustomerCreditView
 from invoices.api import (
     AdjustmentViewSet,
     ApplicationViewSet,
@@ -16,10 +19,25 @@ from reporting.api import report_urlpatterns
 router = DefaultRouter()
 router.register("customers", CustomerViewSet, basename="customer")
 router.register("contacts", ContactViewSet, basename="contact")
+router.register("exchange-rates", ExchangeRateViewSet, basename="exchangerate")
 router.register("invoices", InvoiceViewSet, basename="invoice")
 router.register("payments", PaymentViewSet, basename="payment")
 router.register("credit-memos", CreditMemoViewSet, basename="creditmemo")
 router.register("applications", ApplicationViewSet, basename="application")
 router.register("adjustments", AdjustmentViewSet, basename="adjustment")
 
-urlpatterns = router.urls + import_urlpatterns + report_urlpatterns
+urlpatterns = [
+    *router.urls,
+    *import_urlpatterns,
+    path(
+        "imports/exchange-rates/",
+        ExchangeRateImportView.as_view(),
+        name="import-exchange-rates",
+    ),
+    *report_urlpatterns,
+    path(
+        "customers/<int:pk>/credit/",
+        CustomerCreditView.as_view(),
+        name="api_customer_credit",
+    ),
+]

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "disputes",
     "reporting",
     "dunning",
+    "credit",
     # Last of the apps with models: its post_migrate hook gives the role groups their
     # permissions, so every other app's permissions must exist by then.
     "collections_app",
@@ -213,7 +214,21 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reporting.tasks.ar_snapshot_daily",
         "schedule": crontab(hour=0, minute=10),
     },
+    "credit-holds-lapse-nightly": {
+        "task": "credit.tasks.credit_holds_lapse",
+        "schedule": crontab(hour=0, minute=20),
+    },
 }
+
+# The ECB's euro reference rates (eurofxref-daily.xml), stored as EUR → X through the
+# audited rate service; off unless a URL is set, e.g.
+# https://www.ecb.europa.eu/stats/eurofxref/eurofxref-daily.xml (published about 16:00 CET).
+ECB_RATES_URL = env.str("ECB_RATES_URL", default="")
+if ECB_RATES_URL:
+    CELERY_BEAT_SCHEDULE["ecb-rates-daily"] = {
+        "task": "accounts.tasks.ecb_rates_daily",
+        "schedule": crontab(hour=16, minute=30, day_of_week="mon-fri"),
+    }
 
 # Dunning (docs/dunning.md): the letterhead printed on letters and statements, and whether a
 # nightly run waits for a credit manager's approval before it sends.
@@ -228,6 +243,18 @@ DUNNING_REQUIRE_APPROVAL = env.bool("DUNNING_REQUIRE_APPROVAL", default=True)
 DUNNING_LANGUAGE = env.str("DUNNING_LANGUAGE", default="en")
 DUNNING_MAX_AUTO_RETRIES = env.int("DUNNING_MAX_AUTO_RETRIES", default=3)
 DUNNING_QUEUE = env.str("DUNNING_QUEUE", default="celery")
+# Replies to a dunning e-mail go to the customer's collector; without one, to this team address.
+DUNNING_REPLY_TO = env.str("DUNNING_REPLY_TO", default=COMPANY_EMAIL)
+# The collector's work comes first: no dunning for this many days after a person called or
+# wrote to the customer, or after a promise to pay was kept (docs/dunning.md).
+DUNNING_QUIET_DAYS_AFTER_CONTACT = env.int("DUNNING_QUIET_DAYS_AFTER_CONTACT", default=7)
+DUNNING_QUIET_DAYS_AFTER_KEPT_PROMISE = env.int("DUNNING_QUIET_DAYS_AFTER_KEPT_PROMISE", default=14)
+# Late-payment interest where a policy turns it on: this reference rate (percent; the ECB's
+# main refinancing rate, Directive 2011/7/EU) + 8 points, unless the policy names its own.
+DUNNING_INTEREST_REFERENCE_RATE = env.str("DUNNING_INTEREST_REFERENCE_RATE", default="2.15")
+# A sending run with pending communications and nothing sent for this long has stalled:
+# only then does its page offer "Resume sending".
+DUNNING_STALLED_MINUTES = env.int("DUNNING_STALLED_MINUTES", default=10)
 
 # The collector's workflow (docs/priority-score.md).
 PROMISE_GRACE_DAYS = env.int("PROMISE_GRACE_DAYS", default=3)
@@ -292,5 +319,10 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        # WeasyPrint's steps and fontTools' subsetting log at INFO, a dozen lines per PDF.
+        "weasyprint.progress": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }

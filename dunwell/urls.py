@@ -55,7 +55,7 @@ urlpatterns = [
     ),
     path(
         "customers/<int:pk>/disputes/<int:dispute_id>/resolve/",
-        workspace_views.dispute_resolve,
+        workspace_views.dispute_close_action,
         name="workspace_dispute_resolve",
     ),
     path(
@@ -67,6 +67,7 @@ urlpatterns = [
     path("team/reassign/", team_views.reassign, name="team_reassign"),
     path("customers/", include("dunning.account_urls")),
     path("dunning/", include("dunning.urls")),
+    path("credit/", include("credit.urls")),
     path("dunning/templates/", include("dunning.template_urls")),
     path("", include("invoices.urls")),
     path("", include("reporting.urls")),

@@ -15,7 +15,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from rest_framework.test import APIClient
 
 from accounts import roles
-from accounts.models import AuditEntry, Contact, Customer
+from accounts.models import AuditEntry, Contact, Customer, ExchangeRate
 from dunwell import api_urls
 from invoices import services
 from invoices.models import (
@@ -29,6 +29,7 @@ from invoices.models import (
 from reporting.exports import export_path
 from reporting.models import ExportJob
 from tests.collections_app import test_workspace_reach as workspace_reach
+from tests.credit import test_pages as credit_pages
 from tests.dunning import test_page_reach as dunning_page_reach
 from tests.dunning import test_template_reach as dunning_template_reach
 from tests.factories import ContactFactory, CustomerFactory, invoice, payment, user_in_role
@@ -113,7 +114,9 @@ def _grant(user, *perms: str):
 def alice():
     """A collector who may also apply cash and change customers, but has no team view."""
     user = user_in_role(roles.COLLECTOR, "alice")
-    return _grant(user, "invoices.add_application", "accounts.change_customer")
+    return _grant(
+        user, "invoices.add_application", "accounts.change_customer", "credit.change_credit"
+    )
 
 
 @pytest.fixture
@@ -150,6 +153,7 @@ def _ledger_state() -> dict:
         "adjustments": Adjustment.objects.count(),
         "audit": AuditEntry.objects.count(),
         "idempotency_keys": IdempotencyKey.objects.count(),
+        "exchange_rates": sorted(ExchangeRate.objects.values_list("pk", "rate")),
     }
 
 
@@ -205,7 +209,8 @@ def _apply_body(book: Book) -> dict:
 API_ID_ROUTES = {
     ("customer-detail", "get"): ("customer", None),
     ("customer-detail", "put"): ("customer", lambda book: {"credit_limit": "1.00"}),
-    ("customer-detail", "patch"): ("customer", lambda book: {"credit_limit": "1.00"}),
+    # credit fields change only through the credit endpoint (below), with a reason
+    ("customer-detail", "patch"): ("customer", lambda book: {"do_not_contact": True}),
     ("contact-detail", "get"): ("contact", None),
     ("invoice-detail", "get"): ("invoice", None),
     ("payment-detail", "get"): ("payment", None),
@@ -215,6 +220,11 @@ API_ID_ROUTES = {
     ("application-detail", "get"): ("application", None),
     ("application-reverse", "post"): ("application", lambda book: {"note": "reach check"}),
     ("adjustment-detail", "get"): ("adjustment", None),
+    ("api_customer_credit", "get"): ("customer", None),
+    (
+        "api_customer_credit",
+        "patch",
+    ): ("customer", lambda book: {"credit_limit": "1.00", "reason": "over_limit"}),
     # an export is its owner's only, whatever the reader's reach
     ("api_report_export", "get"): ("export_job", None),
     ("api_report_export_download", "get"): ("export_job", None),
@@ -235,18 +245,46 @@ API_LISTS = {
     "adjustment-list": "adjustment",
 }
 TEAM_VIEW_ROLES = [roles.CREDIT_MANAGER, roles.CFO, roles.FINANCE]
+# Reference data in no portfolio: every role reads it, the role's model permissions decide
+# who writes it (tests/accounts/test_exchange_rates.py).
+REFERENCE_ID_ROUTES = {
+    ("exchangerate-detail", "get"),
+    ("exchangerate-detail", "put"),
+    ("exchangerate-detail", "patch"),
+}
+REFERENCE_LISTS = {"exchangerate-list"}
+
+
+def _reference_url(name: str) -> str:
+    if not name.endswith("-detail"):
+        return reverse(name)
+    rate, _ = ExchangeRate.objects.get_or_create(
+        currency_id="EUR",
+        quote_currency_id="USD",
+        valid_from=datetime.date(2026, 1, 1),
+        defaults={"rate": Decimal("1.1")},
+    )
+    return reverse(name, kwargs={"pk": rate.pk})
+
+
+def _portfolio_id_routes() -> list[tuple[str, str]]:
+    return sorted(_api_routes(with_id=True) - REFERENCE_ID_ROUTES)
 
 
 def test_every_api_route_that_takes_an_id_is_checked():
-    assert _api_routes(with_id=True) == set(API_ID_ROUTES)
+    assert _api_routes(with_id=True) == set(API_ID_ROUTES) | REFERENCE_ID_ROUTES
 
 
 def test_every_registered_viewset_has_its_detail_route_checked():
     registered = {f"{basename}-detail" for _, _, basename in api_urls.router.registry}
     assert registered == {
-        name for name, method in API_ID_ROUTES if method == "get" and not name.startswith("api_")
+        name
+        for name, method in set(API_ID_ROUTES) | REFERENCE_ID_ROUTES
+        if method == "get" and not name.startswith("api_")
     }
-    assert {f"{basename}-list" for _, _, basename in api_urls.router.registry} == set(API_LISTS)
+    assert {f"{basename}-list" for _, _, basename in api_urls.router.registry} == set(
+        API_LISTS
+    ) | REFERENCE_LISTS
 
 
 # Id routes whose reach is tested beside their feature, not here.
@@ -257,6 +295,7 @@ PAGE_ID_ROUTES_CHECKED_ELSEWHERE = {
     "export_download",
     *dunning_page_reach.ROUTES,  # tests/dunning/test_page_reach.py
     *dunning_template_reach.ROUTES,  # tests/dunning/test_template_reach.py
+    *credit_pages.ROUTES,  # tests/credit/test_pages.py
 }
 # Report endpoints: reach tested in tests/reporting/test_api_aging.py and test_api_kpis.py.
 API_REPORTS_CHECKED_ELSEWHERE = {"api_report_aging", "api_report_kpis"}
@@ -268,13 +307,13 @@ def test_every_page_that_takes_an_id_is_checked():
 
 def test_every_api_list_is_checked():
     lists = {name for name, method in _api_routes(with_id=False) if method == "get"}
-    assert lists == set(API_LISTS) | API_REPORTS_CHECKED_ELSEWHERE
+    assert lists == set(API_LISTS) | API_REPORTS_CHECKED_ELSEWHERE | REFERENCE_LISTS
 
 
 # --- another portfolio's id is a 404, and looks like an id that does not exist -------------
 
 
-@pytest.mark.parametrize(("name", "method"), sorted(_api_routes(with_id=True)))
+@pytest.mark.parametrize(("name", "method"), _portfolio_id_routes())
 def test_collector_gets_404_for_another_portfolios_id_on_the_api(
     name, method, alice, book_a, book_b
 ):
@@ -297,7 +336,7 @@ def test_collector_gets_404_for_another_portfolios_id_on_the_api(
     assert _ledger_state() == before
 
 
-@pytest.mark.parametrize(("name", "method"), sorted(_api_routes(with_id=True)))
+@pytest.mark.parametrize(("name", "method"), _portfolio_id_routes())
 def test_collector_reaches_their_own_id_on_the_api(name, method, alice, book_a, book_b):
     attribute, body = API_ID_ROUTES[(name, method)]
     target = getattr(book_a, attribute)
@@ -448,9 +487,10 @@ def test_a_collectors_filter_cannot_probe_another_portfolios_ids(alice, book_a, 
 def test_anonymous_api_request_is_refused_with_nothing_in_the_body(name, method, book_b):
     attribute = API_ID_ROUTES.get((name, method), (API_LISTS.get(name), None))[0]
     kwargs = {"pk": getattr(book_b, attribute).pk} if (name, method) in API_ID_ROUTES else {}
+    url = _reference_url(name) if name.startswith("exchangerate-") else reverse(name, kwargs=kwargs)
     before = _ledger_state()
 
-    response = getattr(_api(), method)(reverse(name, kwargs=kwargs), {}, format="json")
+    response = getattr(_api(), method)(url, {}, format="json")
 
     assert response.status_code == 401
     assert response.json() == ANONYMOUS_API_BODY
@@ -551,7 +591,8 @@ def _creates_naming(book_a: Book, book_b: Book) -> dict:
 VIEWSET_CREATES = sorted(
     name
     for name, method in _api_routes(with_id=False)
-    if method == "post" and name in {f"{b}-list" for _, _, b in api_urls.router.registry}
+    if method == "post"
+    and name in {f"{b}-list" for _, _, b in api_urls.router.registry} - REFERENCE_LISTS
 )
 
 
@@ -642,6 +683,7 @@ def test_cfo_is_refused_every_api_write(book_a, book_b):
         for name, method in _api_routes(with_id=True) | _api_routes(with_id=False)
         if method != "get" and (name, method) not in READS_BY_POST
     )
+    _reference_url("exchangerate-detail")
     before = _ledger_state()
 
     for name, method in writes:
@@ -649,6 +691,8 @@ def test_cfo_is_refused_every_api_write(book_a, book_b):
             attribute, body = API_ID_ROUTES[(name, method)]
             url = reverse(name, kwargs={"pk": getattr(book_b, attribute).pk})
             data = body(book_b)
+        elif name.startswith("exchangerate-"):
+            url, data = _reference_url(name), {"rate": "2"}
         else:
             url, data = reverse(name), _creates_naming(book_b, book_b).get(name, ({},))[0]
         response = getattr(_api(cfo), method)(url, data, format="json")

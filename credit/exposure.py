@@ -1,0 +1,149 @@
+"""Exposure: what a customer, and every account below it, owes us or soon will.
+
+exposure = open AR + open orders not yet invoiced - unapplied credits (payments and credit
+memos not yet applied), over the customer and its whole tree of child accounts, in the
+customer's currency. A customer's limit covers itself and every account below it, so a limit
+set on a group's head is measured against the whole group.
+
+Amounts in another currency are converted at the rate in force on the day
+(``accounts.fx.RateBook``, through the reporting currency); a currency with no rate is left
+out and listed in ``missing_rates``, never counted 1:1.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db import connection
+from django.utils import timezone
+
+from accounts.fx import RateBook
+from accounts.models import Customer
+
+CENT = Decimal("0.01")
+ZERO = Decimal("0.00")
+
+# There are no sales orders in Dunwell yet (the order-release issue adds them): until then
+# this term of the exposure is zero, by name, so it is not forgotten.
+OPEN_ORDERS_NOT_YET_INVOICED = ZERO
+
+# One row per (root customer, currency): the root's tree walked by a recursive CTE.
+# UNION (not UNION ALL) keeps a parent loop, should one ever slip past the service, finite.
+EXPOSURE_SQL = """
+WITH RECURSIVE tree(root_id, customer_id) AS (
+    SELECT c.id, c.id FROM accounts_customer c WHERE c.id = ANY(%(ids)s)
+    UNION
+    SELECT tree.root_id, child.id
+    FROM accounts_customer child
+    JOIN tree ON child.parent_id = tree.customer_id
+),
+amounts AS (
+    SELECT tree.root_id, i.currency_id, i.open_amount AS open_ar, 0 AS unapplied
+    FROM tree JOIN invoices_invoice i ON i.customer_id = tree.customer_id
+    WHERE i.open_amount > 0
+    UNION ALL
+    SELECT tree.root_id, p.currency_id, 0, p.unapplied_amount
+    FROM tree JOIN invoices_payment p ON p.customer_id = tree.customer_id
+    WHERE p.unapplied_amount > 0
+    UNION ALL
+    SELECT tree.root_id, m.currency_id, 0, m.unapplied_amount
+    FROM tree JOIN invoices_creditmemo m ON m.customer_id = tree.customer_id
+    WHERE m.unapplied_amount > 0
+),
+sizes AS (SELECT root_id, COUNT(*) AS accounts FROM tree GROUP BY root_id)
+SELECT sizes.root_id, sizes.accounts, a.currency_id,
+       COALESCE(SUM(a.open_ar), 0), COALESCE(SUM(a.unapplied), 0)
+FROM sizes
+LEFT JOIN amounts a ON a.root_id = sizes.root_id
+GROUP BY sizes.root_id, sizes.accounts, a.currency_id
+"""
+
+
+@dataclass
+class Exposure:
+    customer_id: int
+    currency: str
+    credit_limit: Decimal
+    accounts: int = 1  # the customer and every account below it
+    open_ar: Decimal = ZERO
+    open_orders: Decimal = OPEN_ORDERS_NOT_YET_INVOICED
+    unapplied_credits: Decimal = ZERO
+    missing_rates: list[str] = field(default_factory=list)
+
+    @property
+    def total(self) -> Decimal:
+        return self.open_ar + self.open_orders - self.unapplied_credits
+
+    @property
+    def available(self) -> Decimal:
+        return self.credit_limit - self.total
+
+    @property
+    def used_pct(self) -> int | None:
+        """Share of the limit in use, None when no limit is set (a limit of zero)."""
+        if self.credit_limit <= 0:
+            return None
+        return int((100 * self.total / self.credit_limit).quantize(1, rounding=ROUND_HALF_UP))
+
+    @property
+    def over_limit(self) -> bool:
+        return self.credit_limit > 0 and self.total > self.credit_limit
+
+    @property
+    def is_group(self) -> bool:
+        return self.accounts > 1
+
+
+def exposures_for(
+    customers: Iterable[Customer], *, day: datetime.date | None = None
+) -> dict[int, Exposure]:
+    """Exposure of many customers at once: one SQL statement and one load of the rates."""
+    customers = list(customers)
+    if not customers:
+        return {}
+    day = day or timezone.localdate()
+    out = {
+        c.pk: Exposure(customer_id=c.pk, currency=c.currency_id, credit_limit=c.credit_limit)
+        for c in customers
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(EXPOSURE_SQL, {"ids": list(out)})
+        rows = cursor.fetchall()
+    book = RateBook.load(until=day)
+    for root_id, accounts, currency, open_ar, unapplied in rows:
+        exposure = out[root_id]
+        exposure.accounts = accounts
+        if currency is None:
+            continue
+        converted = _convert(book, day, currency, exposure.currency, [open_ar, unapplied])
+        if converted is None:
+            if currency not in exposure.missing_rates:
+                exposure.missing_rates.append(currency)
+                exposure.missing_rates.sort()
+            continue
+        exposure.open_ar += converted[0]
+        exposure.unapplied_credits += converted[1]
+    return out
+
+
+def exposure_for(customer: Customer, *, day: datetime.date | None = None) -> Exposure:
+    return exposures_for([customer], day=day)[customer.pk]
+
+
+def _convert(
+    book: RateBook, day: datetime.date, source: str, target: str, amounts: list[Decimal]
+) -> list[Decimal] | None:
+    """Amounts in ``source`` expressed in ``target``, via the reporting currency."""
+    if source == target:
+        return [Decimal(a).quantize(CENT) for a in amounts]
+    to_reporting = book.rate(source, day)
+    target_rate = book.rate(target, day)
+    if to_reporting is None or target_rate is None:
+        return None
+    return [
+        (Decimal(a) * to_reporting / target_rate).quantize(CENT, rounding=ROUND_HALF_UP)
+        for a in amounts
+    ]

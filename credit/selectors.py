@@ -1,0 +1,178 @@
+"""Reads for credit control: authority, the inbox, an account's credit history.
+
+Exposure has its own module (``credit.exposure``); it is re-exported here.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+from django.db.models import F, Q, QuerySet, Value
+from django.db.models.fields import CharField
+from django.utils import timezone
+
+from accounts import roles
+from accounts.fx import RateBook
+from accounts.models import Customer
+from accounts.selectors import customers_for
+from collections_app.models import Escalation, EscalationStatus
+
+from .exposure import Exposure, exposure_for, exposures_for
+from .models import CreditAuthority, CreditChange, LimitChangeRequest, LimitRequestStatus
+
+__all__ = [
+    "Exposure",
+    "exposure_for",
+    "exposures_for",
+]
+
+# Who may be forwarded a limit above someone else's authority.
+DECIDING_ROLES = (roles.CREDIT_MANAGER, roles.ADMIN)
+INBOX_PAGE_SIZE = 200
+
+
+def in_reporting_currency(amount, currency: str, day: datetime.date, book: RateBook | None = None):
+    """``amount`` of ``currency`` in the reporting currency, None when no rate is in force."""
+    book = book or RateBook.load(until=day)
+    rate = book.rate(currency, day)
+    return None if rate is None else amount * rate
+
+
+def authority_covers(user, *, amount, currency: str, day: datetime.date | None = None) -> bool:
+    """Whether ``user`` may set a limit of ``amount`` ``currency`` on their own authority.
+
+    No authority, or one whose currency has no rate in force, covers nothing above zero.
+    """
+    day = day or timezone.localdate()
+    authority = CreditAuthority.objects.filter(user=user).first() if user else None
+    if amount <= 0:
+        return True
+    if authority is None:
+        return False
+    book = RateBook.load(until=day)
+    wanted = in_reporting_currency(amount, currency, day, book)
+    held = in_reporting_currency(authority.amount, authority.currency_id, day, book)
+    return wanted is not None and held is not None and held >= wanted
+
+
+def approver_for(*, amount, currency: str, exclude=None, day: datetime.date | None = None):
+    """The active credit manager or admin with the lowest authority that covers the amount
+    (ties: by username); None when nobody's does."""
+    day = day or timezone.localdate()
+    book = RateBook.load(until=day)
+    wanted = in_reporting_currency(amount, currency, day, book)
+    if wanted is None:
+        return None
+    authorities = CreditAuthority.objects.filter(
+        user__is_active=True, user__groups__name__in=DECIDING_ROLES
+    ).select_related("user")
+    if exclude is not None:
+        authorities = authorities.exclude(user=exclude)
+    candidates = []
+    for authority in authorities.distinct():
+        held = in_reporting_currency(authority.amount, authority.currency_id, day, book)
+        if held is not None and held >= wanted:
+            candidates.append((held, authority.user.get_username(), authority.user))
+    if not candidates:
+        return None
+    return min(candidates, key=lambda c: (c[0], c[1]))[2]
+
+
+def credit_history(customer: Customer) -> QuerySet[CreditChange]:
+    return CreditChange.objects.filter(customer=customer).select_related(
+        "actor", "currency", "request", "request__requested_by"
+    )
+
+
+def pending_limit_request(customer: Customer) -> LimitChangeRequest | None:
+    return (
+        LimitChangeRequest.objects.filter(customer=customer, status=LimitRequestStatus.PENDING)
+        .select_related("requested_by", "assigned_to", "currency")
+        .first()
+    )
+
+
+def open_escalation(customer: Customer) -> Escalation | None:
+    return (
+        Escalation.objects.filter(customer=customer, status=EscalationStatus.OPEN)
+        .select_related("raised_by", "assigned_to")
+        .first()
+    )
+
+
+def _inbox_escalations(user) -> QuerySet[Escalation]:
+    """Open escalations waiting for the credit team: assigned to a credit manager, or to
+    nobody (raised while there was none)."""
+    customers = customers_for(user)
+    return Escalation.objects.filter(
+        Q(assigned_to__isnull=True) | Q(assigned_to__groups__name=roles.CREDIT_MANAGER),
+        status=EscalationStatus.OPEN,
+        customer__in=customers.values("pk"),
+    )
+
+
+def _inbox_requests(user) -> QuerySet[LimitChangeRequest]:
+    return LimitChangeRequest.objects.filter(
+        status=LimitRequestStatus.PENDING, customer__in=customers_for(user).values("pk")
+    )
+
+
+def inbox_count(user) -> int:
+    """One query: the navigation shows it on every page."""
+    escalations = _inbox_escalations(user).values("pk")
+    return escalations.union(_inbox_requests(user).values("pk"), all=True).count()
+
+
+@dataclass
+class InboxItem:
+    kind: str  # "escalation" or "limit_request"
+    at: datetime.datetime
+    customer: Customer
+    escalation: Escalation | None = None
+    request: LimitChangeRequest | None = None
+
+    @property
+    def label(self) -> str:
+        return "Escalation" if self.kind == "escalation" else "Limit change request"
+
+
+def inbox_for(user, *, limit: int = INBOX_PAGE_SIZE) -> list[InboxItem]:
+    """Everything waiting for a credit decision, oldest first: one UNION for the order,
+    then one query per kind for the rows (four queries whatever the length)."""
+    escalations = (
+        _inbox_escalations(user)
+        .annotate(item_kind=Value("escalation", output_field=CharField()), at=F("raised_at"))
+        .values_list("item_kind", "pk", "at")
+    )
+    requests = (
+        _inbox_requests(user)
+        .annotate(item_kind=Value("limit_request", output_field=CharField()), at=F("created_at"))
+        .values_list("item_kind", "pk", "at")
+    )
+    ordered = list(escalations.union(requests, all=True).order_by("at", "pk")[:limit])
+    escalation_rows = Escalation.objects.select_related(
+        "customer", "customer__currency", "raised_by", "assigned_to"
+    ).in_bulk([pk for kind, pk, _ in ordered if kind == "escalation"])
+    request_rows = LimitChangeRequest.objects.select_related(
+        "customer", "customer__currency", "requested_by", "assigned_to", "currency"
+    ).in_bulk([pk for kind, pk, _ in ordered if kind == "limit_request"])
+    items = []
+    for kind, pk, at in ordered:
+        if kind == "escalation":
+            row = escalation_rows[pk]
+            items.append(InboxItem(kind, at, row.customer, escalation=row))
+        else:
+            row = request_rows[pk]
+            items.append(InboxItem(kind, at, row.customer, request=row))
+    return items
+
+
+def deciders() -> QuerySet:
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, groups__name__in=DECIDING_ROLES)
+        .distinct()
+        .order_by("username")
+    )
