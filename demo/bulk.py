@@ -44,7 +44,7 @@ from . import DEMO_PASSWORD
 from .derived import derived_state_refresh
 from .seed import DEMO_SEED, exchange_rates_ensure
 from .shape import LedgerPlanner, plan_customers
-from .sinks import BulkCreateSink, CopySink, Sink
+from .sinks import CopySink, Sink
 
 PREFIX = "GEN-"
 CUSTOMER_REF = PREFIX + "C{:07d}"
@@ -125,40 +125,18 @@ def collectors_ensure(count: int) -> list:
 
 def _append_only_suspended(tables: list[str]):
     """Lift the append-only triggers for the rest of the transaction; returns the undo."""
-    if connection.vendor == "postgresql":
+    with connection.cursor() as cursor:
+        for table in tables:
+            cursor.execute(f"ALTER TABLE {connection.ops.quote_name(table)} DISABLE TRIGGER USER")
+
+    def restore():
         with connection.cursor() as cursor:
             for table in tables:
                 cursor.execute(
-                    f"ALTER TABLE {connection.ops.quote_name(table)} DISABLE TRIGGER USER"
+                    f"ALTER TABLE {connection.ops.quote_name(table)} ENABLE TRIGGER USER"
                 )
 
-        def restore():
-            with connection.cursor() as cursor:
-                for table in tables:
-                    cursor.execute(
-                        f"ALTER TABLE {connection.ops.quote_name(table)} ENABLE TRIGGER USER"
-                    )
-
-        return restore
-    if connection.vendor == "sqlite":
-        with connection.cursor() as cursor:
-            saved = []
-            for table in tables:
-                cursor.execute(
-                    "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = %s",
-                    [table],
-                )
-                saved.extend(cursor.fetchall())
-            for name, _ in saved:
-                cursor.execute(f"DROP TRIGGER {connection.ops.quote_name(name)}")
-
-        def restore():
-            with connection.cursor() as cursor:
-                for _, sql in saved:
-                    cursor.execute(sql)
-
-        return restore
-    return lambda: None
+    return restore
 
 
 # Everything hanging off a generated customer, children before parents. One IN per
@@ -273,11 +251,10 @@ def generate(
     gc.disable()  # millions of small plan objects, no cycles: the collector only costs time
     try:
         with transaction.atomic():
-            if connection.vendor == "postgresql":
-                with connection.cursor() as cursor:
-                    # Check foreign keys per statement, not millions of deferred checks at
-                    # commit (and none pending when the purge lifts the append-only trigger).
-                    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            with connection.cursor() as cursor:
+                # Check foreign keys per statement, not millions of deferred checks at
+                # commit (and none pending when the purge lifts the append-only trigger).
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             if not truncate and generated_customers().exists():
                 raise GenerateError(
                     "generated data is already present; run with --truncate to replace it"
@@ -290,10 +267,7 @@ def generate(
                 if truncate
                 else 0
             )
-            bulky = (
-                connection.vendor == "postgresql"
-                and max(invoices, replaced) >= REBUILD_FROM_INVOICES
-            )
+            bulky = max(invoices, replaced) >= REBUILD_FROM_INVOICES
             rebuild = _indexes_and_foreign_keys_dropped(BULK_TABLES) if bulky else (lambda: None)
             if truncate:
                 step = time.monotonic()
@@ -305,7 +279,7 @@ def generate(
                 )
             users = collectors_ensure(collectors)
             exchange_rates_ensure(seed=seed, today=today)
-            sink = CopySink() if connection.vendor == "postgresql" else BulkCreateSink()
+            sink = CopySink()
             loader = _Loader(sink=sink, result=result, progress=progress, started=started)
             loader.load(
                 seed=seed,
@@ -337,7 +311,7 @@ def generate(
         derived_state_refresh(generated_customers().values_list("pk", flat=True))
         result.derived_seconds = time.monotonic() - step
         progress(f"queue scores and promises refreshed in {result.derived_seconds:.1f} s")
-        if connection.vendor == "postgresql" and not connection.in_atomic_block:
+        if not connection.in_atomic_block:
             # Committed. Set the visibility map (index-only scans in benchmarks) and reclaim
             # what --truncate deleted; VACUUM cannot run inside a transaction.
             step = time.monotonic()
@@ -401,11 +375,8 @@ def vacuum() -> None:
 
 def analyze() -> None:
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            tables = ", ".join(connection.ops.quote_name(m._meta.db_table) for m in LEDGER_TABLES)
-            cursor.execute(f"ANALYZE {tables}")
-        elif connection.vendor == "sqlite":
-            cursor.execute("ANALYZE")
+        tables = ", ".join(connection.ops.quote_name(m._meta.db_table) for m in LEDGER_TABLES)
+        cursor.execute(f"ANALYZE {tables}")
 
 
 class _Loader:

@@ -38,10 +38,6 @@ INDUSTRIES = [
     "Safety Products", "Containers", "Pallets", "Cold Storage", "Engineering", "Fabrication",
 ]  # fmt: skip
 PARENT_WORDS = ["Holdings", "Group", "Industries", "Enterprises"]
-DIVISIONS = [
-    "Midwest", "Northeast", "Southeast", "Pacific", "Mountain", "Gulf Coast", "Great Lakes",
-    "Atlantic", "Central", "Western",
-]  # fmt: skip
 CITIES = [
     "Dayton", "Tulsa", "Spokane", "Albany", "Fresno", "Toledo", "Omaha", "Reno", "Savannah",
     "Boise", "Wichita", "Akron", "Mobile", "Lansing", "Erie", "Peoria", "Duluth", "Macon",

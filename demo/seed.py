@@ -19,9 +19,16 @@ from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from accounts import services as accounts_services
+from accounts.fx import RateBook, ReportError
 from accounts.models import Contact, Currency, Customer, ExchangeRate
 from dunning import services as dunning
-from dunning.models import DunningCommunication, DunningProfile, DunningRun
+from dunning.models import (
+    DunningCommunication,
+    DunningLevel,
+    DunningProfile,
+    DunningRun,
+    DunningRunStatus,
+)
 from invoices import services as ledger
 from invoices.models import Adjustment, AdjustmentKind, Application, CreditMemo, Invoice, Payment
 from invoices.selectors import ledger_discrepancies
@@ -40,6 +47,8 @@ from .shape import (
 )
 
 DEMO_SEED = 1729
+# The demo's previous dunning system stopped this long before the demo's today.
+DUNNING_HISTORY_ENDS = datetime.timedelta(days=12)
 DEMO_CUSTOMERS = 200
 DEMO_INVOICES = 5000
 CUSTOMER_REF = "C-{:05d}"
@@ -115,6 +124,7 @@ def seed_demo(*, today: datetime.date | None = None) -> SeedResult:
     with transaction.atomic():
         users, users_created = demo_users_ensure()
         if demo_customers().exists():
+            dunning_preview_refresh(actor=users["credit_manager"], today=today)
             return SeedResult(already_seeded=True, users_created=users_created)
         with cash_applied_hooks_batched() as touched:
             ledger = _DemoLedger(users=users, today=today)
@@ -131,6 +141,22 @@ def seed_demo(*, today: datetime.date | None = None) -> SeedResult:
         counts=demo_counts(),
         seconds=time.monotonic() - started,
     )
+
+
+def _reaches(book: RateBook, amount, currency: str, day: datetime.date, level) -> bool:
+    try:
+        return book.convert(amount, currency, day) >= level.minimum_invoice_amount
+    except ReportError:
+        return False
+
+
+def dunning_preview_refresh(*, actor, today: datetime.date) -> DunningRun | None:
+    """A demo seeded on an earlier day left that day's preview, with that day's figures:
+    build today's (which cancels the stale one) so nobody approves yesterday's letters."""
+    as_of = min(today, timezone.localdate())
+    if not DunningRun.objects.filter(status=DunningRunStatus.PREVIEW, as_of__lt=as_of).exists():
+        return None
+    return dunning.dunning_run_start(actor=actor, as_of=as_of)
 
 
 class _DemoLedger:
@@ -182,8 +208,10 @@ class _DemoLedger:
         self.bounce_one_cheque()
 
     def prepare_dunning(self) -> None:
-        """German letters for German companies, one account on a dunning stop, and tonight's
-        run built and left in preview for the credit manager to look at and approve."""
+        """German letters for German companies, one account on a dunning stop, the previous
+        system's reminders, and tonight's run built and left in preview for the credit manager
+        to look at and approve."""
+        self.record_dunning_history()
         for plan, customer in zip(self.plans, self.customers, strict=True):
             if plan.name.rsplit(" ", 1)[-1] in GERMAN_FORMS:
                 dunning.dunning_policy_assign(
@@ -195,7 +223,9 @@ class _DemoLedger:
             if plan.collector is not None
             and not plan.do_not_contact
             and any(
-                self.open[item.id] > 0 and item.due_date < self.today
+                # an invoice fallen due since the switch: due its first reminder tonight
+                self.open[item.id] >= 10
+                and self.today - DUNNING_HISTORY_ENDS <= item.due_date < self.today
                 for item in self.open_by_customer.get(index, ())
             )
         )
@@ -208,6 +238,32 @@ class _DemoLedger:
         dunning.dunning_run_start(
             actor=self.credit_manager, as_of=min(self.today, timezone.localdate())
         )
+
+    def record_dunning_history(self) -> None:
+        """Before Dunwell, a previous system sent the standard levels one at a time, each on
+        the first day it allowed, until the switch DUNNING_HISTORY_ENDS days ago. Tonight's
+        run continues from there, and its letters quote those dates and no others."""
+        levels = list(DunningLevel.objects.filter(policy__is_default=True).order_by("number"))
+        switch = min(self.today, timezone.localdate()) - DUNNING_HISTORY_ENDS
+        book = RateBook.load(until=switch)
+        rows = Invoice.objects.filter(
+            customer__in=[c for c in self.customers if not c.do_not_contact],
+            open_amount__gt=0,
+            due_date__lt=switch,
+        ).values_list("pk", "due_date", "open_amount", "currency_id")
+        steps = []
+        for pk, due, amount, currency in rows.order_by("pk"):
+            last = None
+            for level in levels:
+                sent_on = due + datetime.timedelta(days=level.days_past_due)
+                if last is not None:
+                    gap = datetime.timedelta(days=level.minimum_days_since_previous)
+                    sent_on = max(sent_on, last + gap)
+                if sent_on > switch or not _reaches(book, amount, currency, sent_on, level):
+                    break
+                steps.append((pk, level.number, sent_on))
+                last = sent_on
+        dunning.invoice_dunning_history_import(actor=self.credit_manager, steps=steps)
 
     def write_customers(self) -> None:
         terms = {}

@@ -1,4 +1,4 @@
-"""Where ``generate_data`` sends its rows: COPY on PostgreSQL, bulk_create elsewhere.
+"""Where ``generate_data`` sends its rows: COPY into PostgreSQL.
 
 A sink takes rows as tuples of plain values (money as integer cents, via ``sink.money``)
 and reserves primary keys up front, so invoices can be referenced by the applications
@@ -13,8 +13,6 @@ import json
 
 from django.db import connection, models
 from django.utils import timezone
-
-from .shape import cents_to_decimal
 
 
 class Sink:
@@ -112,21 +110,3 @@ class CopySink(Sink):
         else:  # psycopg 3
             with raw.copy(sql) as copy:
                 copy.write(buffer.getvalue())
-
-
-class BulkCreateSink(Sink):
-    """Any other database (SQLite for the quickstart): batched bulk_create, explicit ids."""
-
-    money = staticmethod(cents_to_decimal)
-
-    def reserve(self, model, count):
-        with connection.cursor() as cursor:
-            table = connection.ops.quote_name(model._meta.db_table)
-            cursor.execute(f"SELECT COALESCE(MAX(id), 0) + 1 FROM {table}")  # noqa: S608
-            return cursor.fetchone()[0]
-
-    def write(self, model, columns, rows):
-        names, values = self._rest(model, columns)
-        every = columns + names
-        objects = [model(**dict(zip(every, row + values, strict=True))) for row in rows]
-        model.objects.bulk_create(objects, batch_size=2_000)

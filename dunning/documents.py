@@ -17,20 +17,24 @@ from collections import defaultdict
 from decimal import Decimal
 from types import SimpleNamespace
 
+import css_inline
+from babel.numbers import parse_decimal
 from django.conf import settings
 from django.template import Context, Engine, Library, TemplateSyntaxError
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from accounts.buckets import BUCKET_LABELS, BUCKETS, bucket_of
+from accounts.buckets import BUCKETS, bucket_of
 from accounts.errors import ServiceError
+from accounts.locale_format import active_locale, format_amount
 from accounts.models import Customer
 from accounts.pdf import pdf_from_html
-from accounts.templatetags.money import money
+from accounts.templatetags import locale_format
 from invoices.models import Invoice
-from invoices.statements import letterhead
+from invoices.statements import bucket_headings, letterhead, terms_text
 
-from .models import DunningCommunication, DunningLevel, DunningTemplate
+from .models import DunningCommunication, DunningLevel, DunningTemplate, InvoiceDunningStep
+from .plain_text import html_to_text
 
 MAX_TEMPLATE_CHARS = 50_000
 
@@ -49,6 +53,8 @@ def _sandbox_engine() -> Engine:
         del allowed.tags[tag]
     for name in FORBIDDEN_FILTERS:
         del allowed.filters[name]
+    # Dates and amounts in the letter's language: |day, |amount:currency, |figure:currency.
+    allowed.filters.update(locale_format.register.filters)
     engine.template_builtins = [allowed]
     return engine
 
@@ -109,6 +115,11 @@ def template_for(code: str, language: str) -> DunningTemplate:
     raise ServiceError(f"no dunning template {code!r}", field="template_code")
 
 
+def money(amount, currency="") -> str:
+    """An amount as the letter's language writes it, without the code (tables name it)."""
+    return format_amount(amount, currency, code=False)
+
+
 def sandbox_context(
     *,
     customer,
@@ -116,12 +127,18 @@ def sandbox_context(
     level,
     lines: list[dict],
     as_of: datetime.date,
+    reminders: list[dict] | None = None,
 ) -> dict:
     """What a template may use; every value is a plain dict, list, string or date.
 
-    ``lines``: dicts with number, issue_date, due_date, days_past_due, currency, open_amount.
+    ``lines``: dicts with number, issue_date, due_date, days_past_due, currency, open_amount
+    and optionally informational, interest_rate, interest_amount, compensation_amount.
+    ``reminders``: the earlier levels really sent for these invoices, one per date
+    ({"date", "levels"}), so a text refers only to letters that went out.
     """
     groups: dict[str, dict] = defaultdict(lambda: {"invoices": [], "sum": Decimal(0)})
+    small = [line for line in lines if line.get("informational")]
+    lines = [line for line in lines if not line.get("informational")]
     for line in lines:
         group = groups[line["currency"]]
         group["invoices"].append(
@@ -130,13 +147,13 @@ def sandbox_context(
                 "issue_date": line["issue_date"],
                 "due_date": line["due_date"],
                 "days_past_due": line["days_past_due"],
-                "open_amount": money(line["open_amount"]),
+                "open_amount": money(line["open_amount"], line["currency"]),
                 "level": line.get("level_number", ""),
             }
         )
         group["sum"] += line["open_amount"]
     currencies = [
-        {"currency": code, "invoices": g["invoices"], "total": money(g["sum"])}
+        {"currency": code, "invoices": g["invoices"], "total": money(g["sum"], code)}
         for code, g in sorted(groups.items())
     ]
     return {
@@ -152,6 +169,57 @@ def sandbox_context(
         "groups": currencies,
         "totals": [{"currency": g["currency"], "total": g["total"]} for g in currencies],
         "invoice_count": len(lines),
+        "reminders": reminders or [],
+        "small_balances": [
+            {
+                "number": line["number"],
+                "due_date": line["due_date"],
+                "currency": line["currency"],
+                "open_amount": money(line["open_amount"], line["currency"]),
+            }
+            for line in small
+        ],
+        "charges": letter_charges(lines),
+    }
+
+
+def letter_charges(lines: list[dict]) -> dict:
+    """Late-payment interest and fixed compensation per invoice, as the letter shows them:
+    claimed, not booked (nothing here reaches the ledger)."""
+    interest, totals = [], defaultdict(Decimal)
+    compensation = Decimal(0)
+    compensated = 0
+    for line in lines:
+        amount = line.get("interest_amount") or Decimal(0)
+        if amount > 0:
+            interest.append(
+                {
+                    "number": line["number"],
+                    "currency": line["currency"],
+                    "days_past_due": line["days_past_due"],
+                    "rate": line.get("interest_rate"),
+                    "amount": money(amount),
+                }
+            )
+            totals[line["currency"]] += amount
+        if (line.get("compensation_amount") or 0) > 0:
+            compensation += line["compensation_amount"]
+            compensated += 1
+    return {
+        "interest": interest,
+        "interest_totals": [
+            {"currency": code, "total": money(total)} for code, total in sorted(totals.items())
+        ],
+        "compensation": (
+            {
+                "count": compensated,
+                "per_invoice": money(compensation / compensated),
+                "total": money(compensation),
+                "currency": "EUR",
+            }
+            if compensated
+            else None
+        ),
     }
 
 
@@ -164,6 +232,10 @@ def communication_lines(comm: DunningCommunication) -> list[dict]:
         "days_past_due",
         "open_amount",
         "level_number",
+        "informational",
+        "interest_rate",
+        "interest_amount",
+        "compensation_amount",
     )
     keys = (
         "currency",
@@ -173,8 +245,28 @@ def communication_lines(comm: DunningCommunication) -> list[dict]:
         "days_past_due",
         "open_amount",
         "level_number",
+        "informational",
+        "interest_rate",
+        "interest_amount",
+        "compensation_amount",
     )
     return [dict(zip(keys, row, strict=True)) for row in rows]
+
+
+def communication_reminders(comm: DunningCommunication) -> list[dict]:
+    """The levels sent before this communication for the invoices it dunns, by date."""
+    invoices = comm.lines.filter(informational=False).values("invoice_id")
+    steps = (
+        InvoiceDunningStep.objects.filter(invoice_id__in=invoices, sent_on__lte=comm.run.as_of)
+        .exclude(communication=comm)
+        .order_by("sent_on", "level_number")
+        .values_list("sent_on", "level_number")
+    )
+    by_date: dict[datetime.date, list[int]] = defaultdict(list)
+    for sent_on, level in steps:
+        if level not in by_date[sent_on]:
+            by_date[sent_on].append(level)
+    return [{"date": day, "levels": levels} for day, levels in by_date.items()]
 
 
 def communication_context(comm: DunningCommunication) -> dict:
@@ -184,6 +276,7 @@ def communication_context(comm: DunningCommunication) -> dict:
         level=comm.level,
         lines=communication_lines(comm),
         as_of=comm.run.as_of,
+        reminders=communication_reminders(comm),
     )
 
 
@@ -200,7 +293,7 @@ CONTEXT_HELP = [
     ("customer", "name, external_ref, address_lines"),
     ("contact", "name, email — or empty when the letter goes to the account"),
     ("level", "number, name"),
-    ("as_of", 'the run\'s date (use |date:"j F Y")'),
+    ("as_of", "the run's date: |day writes it in the letter's language"),
     (
         "groups",
         "one per currency: currency, total, invoices "
@@ -208,6 +301,10 @@ CONTEXT_HELP = [
     ),
     ("totals", "one per currency: currency, total"),
     ("invoice_count", "how many invoices the letter covers"),
+    ("reminders", "earlier letters really sent for these invoices: date, levels"),
+    ("small_balances", "balances too small to dun, listed for information"),
+    ("charges", "interest (number, rate, amount…), interest_totals, compensation"),
+    ("|day, |amount:currency, |figure:currency", "a date, an amount with or without its code"),
 ]
 
 
@@ -227,7 +324,12 @@ def sample_context(*, as_of: datetime.date | None = None) -> dict:
         _sample_line("SMP-2003", as_of, 9, "EUR", "980.00", 1),
     ]
     return sandbox_context(
-        customer=customer, contact=contact, level=level, lines=lines, as_of=as_of
+        customer=customer,
+        contact=contact,
+        level=level,
+        lines=lines,
+        as_of=as_of,
+        reminders=[{"date": as_of - datetime.timedelta(days=24), "levels": [1]}],
     )
 
 
@@ -267,16 +369,16 @@ def sample_statement(context: dict) -> dict:
         )
     return {
         "company": context["company"],
-        "customer": {**context["customer"], "terms": "Net 30"},
+        "customer": {**context["customer"], "terms": terms_text(30)},
         "as_of": context["as_of"],
         "currencies": currencies,
-        "bucket_labels": [BUCKET_LABELS[b] for b in BUCKETS],
+        "bucket_labels": bucket_headings(),
         "item_count": context["invoice_count"],
     }
 
 
 def _amount(formatted: str) -> Decimal:
-    return Decimal(formatted.split()[0].replace(",", ""))
+    return parse_decimal(formatted.split(" ")[0], locale=active_locale())
 
 
 def customer_preview_context(
@@ -337,3 +439,13 @@ def letter_pdf(*, subject: str, body: str, context: dict, statement: dict | None
     return pdf_from_html(
         letter_html(subject=subject, body=body, context=context, statement=statement)
     )
+
+
+def email_bodies(*, subject: str, body: str, context: dict) -> tuple[str, str]:
+    """(plain text, HTML) of a dunning e-mail in the active language: the letter's body with
+    the account, the payment details and the company below. The text lays tables out as
+    aligned columns; the HTML carries its styles inline (mail clients drop <style>)."""
+    parts = {**context, "subject": subject, "body": body, "printed_on": timezone.localdate()}
+    html = css_inline.inline(render_to_string("dunning/email.html", parts))
+    text = render_to_string("dunning/email.txt", {**parts, "body_text": html_to_text(body)})
+    return text.strip() + "\n", html

@@ -14,6 +14,9 @@ class DunningLevelForm(forms.Form):
     channel = forms.ChoiceField(choices=DunningChannel.choices)
     template_code = forms.ChoiceField(label="Template")
     minimum_overdue_amount = forms.CharField(max_length=20, label="Minimum overdue")
+    minimum_invoice_amount = forms.CharField(
+        max_length=20, required=False, label="Minimum per invoice"
+    )
     minimum_days_since_previous = forms.IntegerField(
         min_value=0, max_value=3650, label="Minimum days since previous level"
     )
@@ -30,6 +33,7 @@ class DunningLevelForm(forms.Form):
                     "channel": level.channel,
                     "template_code": level.template_code,
                     "minimum_overdue_amount": f"{level.minimum_overdue_amount:.2f}",
+                    "minimum_invoice_amount": f"{level.minimum_invoice_amount:.2f}",
                     "minimum_days_since_previous": level.minimum_days_since_previous,
                     "escalation_action": level.escalation_action,
                 },
@@ -39,6 +43,9 @@ class DunningLevelForm(forms.Form):
         self.fields[
             "minimum_overdue_amount"
         ].label = f"Minimum overdue ({settings.REPORTING_CURRENCY})"
+        self.fields[
+            "minimum_invoice_amount"
+        ].label = f"Minimum per invoice ({settings.REPORTING_CURRENCY})"
         choices = [(code, f"{name} ({code})") for code, name in template_codes]
         if level.template_code not in dict(template_codes):  # its template was removed
             choices.append((level.template_code, f"{level.template_code} (missing)"))

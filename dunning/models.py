@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
+from accounts.errors import ServiceError
 from accounts.models import Contact, Currency, Customer
 from invoices.models import Invoice
 
@@ -52,10 +53,34 @@ class DunningTemplate(models.Model):
 
 
 class DunningPolicy(models.Model):
-    """Ordered levels; their minimum overdue amounts are in the reporting currency."""
+    """Ordered levels; their minimum amounts are in the reporting currency.
+
+    An invoice climbs one level at a time (docs/dunning.md). ``catch_up`` lets a run start an
+    invoice at the highest level its age allows instead: an explicit choice, warned about on
+    the preview. Late-payment interest and the fixed compensation (EU Directive 2011/7/EU)
+    are off unless the policy turns them on; they are shown on letters, never posted.
+    """
 
     name = models.CharField(max_length=80, unique=True)
     is_default = models.BooleanField(default=False)
+    catch_up = models.BooleanField(
+        default=False,
+        help_text="Start an invoice at the highest level its age allows, skipping levels "
+        "never sent. Off: every invoice starts at level 1 and climbs one level at a time.",
+    )
+    interest_enabled = models.BooleanField(
+        default=False, help_text="Show late-payment interest (reference rate + 8 points)."
+    )
+    interest_reference_rate = models.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="ECB reference rate in percent; empty: settings.DUNNING_INTEREST_REFERENCE_RATE.",
+    )
+    compensation_enabled = models.BooleanField(
+        default=False, help_text="Show the fixed 40 EUR compensation per overdue invoice."
+    )
 
     class Meta:
         verbose_name_plural = "dunning policies"
@@ -78,6 +103,12 @@ class DunningLevel(models.Model):
     channel = models.CharField(max_length=10, choices=DunningChannel.choices)
     template_code = models.SlugField(max_length=40)
     minimum_overdue_amount = models.DecimalField(**MONEY, default=0)
+    minimum_invoice_amount = models.DecimalField(
+        **MONEY,
+        default=0,
+        help_text="An invoice reaches this level only when its open amount, converted to the "
+        "reporting currency, is at least this much.",
+    )
     minimum_days_since_previous = models.PositiveSmallIntegerField(default=0)
     escalation_action = models.CharField(
         max_length=20, choices=EscalationAction.choices, default=EscalationAction.NONE
@@ -94,6 +125,10 @@ class DunningLevel(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(minimum_overdue_amount__gte=0), name="dunning_level_minimum_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(minimum_invoice_amount__gte=0),
+                name="dunning_level_invoice_minimum_positive",
             ),
         ]
 
@@ -156,6 +191,41 @@ class InvoiceDunning(models.Model):
 
     def __str__(self) -> str:
         return f"invoice {self.invoice_id} at level {self.level_number}"
+
+
+class DunningStepSource(models.TextChoices):
+    SENT = "sent", "Sent by a dunning run"
+    IMPORTED = "imported", "Recorded from earlier history"
+
+
+class InvoiceDunningStep(models.Model):
+    """A level that was actually sent for an invoice, and when: by a run here, or recorded
+    from the history of a previous system. The next level needs the previous one here, and
+    letters quote these dates, so a letter never claims a reminder that was not sent."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="dunning_steps")
+    level_number = models.PositiveSmallIntegerField()
+    sent_on = models.DateField()
+    source = models.CharField(max_length=10, choices=DunningStepSource.choices)
+    communication = models.ForeignKey(
+        "DunningCommunication", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["invoice", "level_number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["invoice", "level_number"], name="invoice_dunning_step_once"
+            ),
+            models.CheckConstraint(condition=Q(level_number__gte=1), name="dunning_step_from_one"),
+        ]
+
+    def __str__(self) -> str:
+        return f"invoice {self.invoice_id}: level {self.level_number} on {self.sent_on}"
 
 
 class DunningRunStatus(models.TextChoices):
@@ -223,6 +293,74 @@ COMMUNICATION_PENDING = (
     CommunicationStatus.SENDING,
 )
 
+# Where a communication may go from each status (docs/dunning.md); migration
+# dunning/0002 installs a trigger that refuses any other UPDATE of the status.
+COMMUNICATION_TRANSITIONS: dict[str, set[str]] = {
+    # approved, or dropped with its preview
+    CommunicationStatus.PLANNED: {CommunicationStatus.QUEUED, CommunicationStatus.CANCELLED},
+    # an e-mail is marked sending before it is handed over; letters and call tasks finish
+    # in one transaction; a template that no longer renders fails
+    CommunicationStatus.QUEUED: {
+        CommunicationStatus.SENDING,
+        CommunicationStatus.SENT,
+        CommunicationStatus.FAILED,
+    },
+    # delivered, refused, or back in the queue for a transient mail-server error; or,
+    # after a killed worker, sent again (one attempt more) once the mail log says the
+    # interrupted attempt never went out
+    CommunicationStatus.SENDING: {
+        CommunicationStatus.SENT,
+        CommunicationStatus.FAILED,
+        CommunicationStatus.QUEUED,
+        CommunicationStatus.SENDING,
+    },
+    # retried by hand
+    CommunicationStatus.FAILED: {CommunicationStatus.QUEUED},
+    CommunicationStatus.SENT: set(),
+    CommunicationStatus.CANCELLED: set(),
+}
+
+
+def communication_status_move(
+    communications: models.QuerySet, *, from_status: str, to_status: str, **fields
+) -> int:
+    """Move the communications of this queryset that are in ``from_status`` to
+    ``to_status`` in one UPDATE (with ``fields`` set alongside); returns how many moved.
+
+    The one way a communication's status changes: a move the table does not allow is
+    refused before any row is touched, and the from-state in the filter leaves alone a row
+    that another worker has already moved on.
+    """
+    if to_status not in COMMUNICATION_TRANSITIONS[from_status]:
+        raise ServiceError(
+            f"a {CommunicationStatus(from_status).label.lower()} communication cannot become "
+            f"{CommunicationStatus(to_status).label.lower()}",
+            field="status",
+            code="invalid_transition",
+        )
+    return communications.filter(status=from_status).update(status=to_status, **fields)
+
+
+def communication_move(communication: DunningCommunication, *, to_status: str, **fields) -> None:
+    """Move one communication from the status it was read in; refused if the move is not
+    in the table or the row has moved since."""
+    moved = communication_status_move(
+        DunningCommunication.objects.filter(pk=communication.pk),
+        from_status=communication.status,
+        to_status=to_status,
+        **fields,
+    )
+    if not moved:
+        raise ServiceError(
+            f"communication {communication.key} is no longer "
+            f"{CommunicationStatus(communication.status).label.lower()}",
+            field="status",
+            code="invalid_transition",
+        )
+    communication.status = to_status
+    for name, value in fields.items():
+        setattr(communication, name, value)
+
 
 class DunningCommunication(models.Model):
     """One communication to one customer in one run, at the customer's highest level.
@@ -283,6 +421,15 @@ class DunningLine(models.Model):
     days_past_due = models.IntegerField()
     level_number = models.PositiveSmallIntegerField()
     previous_level_number = models.PositiveSmallIntegerField()
+    # Below the invoice minimum (or no rate to judge it): listed on the letter for
+    # information, never driving its level, never charged interest.
+    informational = models.BooleanField(default=False)
+    # Shown on the letter only; nothing here is posted to the ledger.
+    interest_rate = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
+    interest_amount = models.DecimalField(**MONEY, default=0)
+    compensation_amount = models.DecimalField(
+        **MONEY, default=0, help_text="Fixed compensation in EUR (Directive 2011/7/EU, art. 6)."
+    )
 
     class Meta:
         ordering = ["communication", "currency", "invoice__due_date", "invoice_id"]
@@ -301,12 +448,14 @@ class DunningLine(models.Model):
 
 class SkipReason(models.TextChoices):
     DISPUTED = "disputed", "Invoice in dispute"
-    PROMISE = "promise", "Active promise to pay"
-    PAYMENT_PLAN = "payment_plan", "Active payment plan"
+    PROMISE = "promise", "Promise to pay not yet due, or kept lately"
+    PAYMENT_PLAN = "payment_plan", "Payment plan on schedule"
+    RECENT_CONTACT = "recent_contact", "Contacted by a person lately"
+    ESCALATION = "escalation", "Open escalation with the credit manager"
     CUSTOMER_STOP = "customer_stop", "Dunning stop on the customer"
     INVOICE_STOP = "invoice_stop", "Dunning stop on the invoice"
     DO_NOT_CONTACT = "do_not_contact", "Do not contact"
-    BELOW_MINIMUM = "below_minimum", "Overdue below the level's minimum"
+    BELOW_MINIMUM = "below_minimum", "Below the level's minimum amount"
     NO_ADDRESS = "no_address", "No contact address for the channel"
     TOO_SOON = "too_soon", "Too soon since the previous level"
     NO_RATE = "no_rate", "No exchange rate to compare with the minimum"

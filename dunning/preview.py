@@ -6,18 +6,30 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
+from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Exists, F, OuterRef, Subquery, Value
+from django.conf import settings
+from django.db.models import Exists, F, Max, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from accounts.fx import RateBook, ReportError
-from accounts.models import Contact, Customer
-from collections_app.models import PaymentPlan, PaymentPlanStatus, Promise, PromiseStatus
+from accounts.models import Contact, Currency, Customer
+from collections_app.models import (
+    CONTACT_KINDS,
+    Activity,
+    Escalation,
+    EscalationStatus,
+    PaymentPlan,
+    PaymentPlanStatus,
+    Promise,
+    PromiseStatus,
+)
 from disputes.models import Dispute, DisputeStatus
 from invoices.models import Invoice
 
-from .levels import CustomerFacts, Decision, InvoiceFacts, LevelRule, decide
+from .levels import CustomerFacts, Decision, InvoiceFacts, LevelRule, decide, late_interest
 from .models import (
     COMMUNICATION_PENDING,
     DunningCommunication,
@@ -27,6 +39,35 @@ from .models import (
     DunningRun,
     DunningSkip,
 )
+
+# Directive 2011/7/EU: the statutory rate is the reference rate plus eight percentage points,
+# and the creditor may claim a fixed 40 EUR for its recovery costs per invoice paid late.
+INTEREST_MARGIN = Decimal(8)
+COMPENSATION_EUR = Decimal("40.00")
+
+
+@dataclass(frozen=True)
+class PolicyRule:
+    catch_up: bool = False
+    interest_percent: Decimal | None = None  # reference rate + 8 points; None: off
+    compensation: bool = False
+
+
+def policy_rules() -> dict[int, PolicyRule]:
+    fallback = Decimal(str(settings.DUNNING_INTEREST_REFERENCE_RATE))
+    out = {}
+    for policy in DunningPolicy.objects.all():
+        reference = policy.interest_reference_rate
+        out[policy.pk] = PolicyRule(
+            catch_up=policy.catch_up,
+            interest_percent=(
+                (fallback if reference is None else reference) + INTEREST_MARGIN
+                if policy.interest_enabled
+                else None
+            ),
+            compensation=policy.compensation_enabled,
+        )
+    return out
 
 
 def policy_levels() -> tuple[int | None, dict[int, list[LevelRule]]]:
@@ -45,6 +86,7 @@ def policy_levels() -> tuple[int | None, dict[int, list[LevelRule]]]:
                 minimum_overdue_amount=lv.minimum_overdue_amount,
                 minimum_days_since_previous=lv.minimum_days_since_previous,
                 escalation_action=lv.escalation_action,
+                minimum_invoice_amount=lv.minimum_invoice_amount,
             )
         )
     return default, levels
@@ -86,11 +128,40 @@ def customer_facts(
     """Per customer: the facts the rules need, its policy id (None = default), its language."""
     email_contacts = Contact.objects.filter(customer=OuterRef("pk")).exclude(email="")
     email_contacts = email_contacts.order_by("-is_primary", "pk")
+    as_of = run.as_of
+    grace = datetime.timedelta(days=settings.PROMISE_GRACE_DAYS)
+    kept_window = datetime.timedelta(days=settings.DUNNING_QUIET_DAYS_AFTER_KEPT_PROMISE)
+    # A promise holds dunning until its deadline (promised date + grace) has passed, and a
+    # kept one for a while after its promised date: the customer did what was agreed.
+    holding_promises = Promise.objects.filter(customer=OuterRef("pk"), created_at__date__lte=as_of)
+    holding_promises = holding_promises.filter(
+        Q(status=PromiseStatus.OPEN, promised_date__gte=as_of - grace)
+        | Q(
+            status=PromiseStatus.KEPT,
+            promised_date__gte=as_of - kept_window,
+            promised_date__lte=as_of,
+        )
+    ).order_by("-promised_date", "-pk")
+    quiet_from = as_of - datetime.timedelta(days=settings.DUNNING_QUIET_DAYS_AFTER_CONTACT)
+    personal_contact = Activity.objects.filter(
+        customer=OuterRef("pk"),
+        kind__in=CONTACT_KINDS,
+        actor__isnull=False,
+        occurred_at__date__gte=quiet_from,
+        occurred_at__date__lte=as_of,
+    )
     rows = (
         Customer.objects.filter(pk__in=customer_ids)
         .annotate(
-            open_promise=Exists(
-                Promise.objects.filter(customer=OuterRef("pk"), status=PromiseStatus.OPEN)
+            promise_status=Subquery(holding_promises.values("status")[:1]),
+            promise_date=Subquery(holding_promises.values("promised_date")[:1]),
+            last_contact_at=Subquery(
+                personal_contact.values("customer")
+                .annotate(last=Max("occurred_at"))
+                .values("last")[:1]
+            ),
+            open_escalation=Exists(
+                Escalation.objects.filter(customer=OuterRef("pk"), status=EscalationStatus.OPEN)
             ),
             open_plan=Exists(
                 PaymentPlan.objects.filter(customer=OuterRef("pk"), status=PaymentPlanStatus.OPEN)
@@ -108,7 +179,8 @@ def customer_facts(
             "do_not_contact",
             "dunning__stop_until",
             "dunning__stop_reason",
-            "open_promise",
+            "promise_status",
+            "promise_date",
             "open_plan",
             "in_other_run",
             "contact_email",
@@ -116,12 +188,33 @@ def customer_facts(
             "billing_address",
             "dunning__policy_id",
             "dunning__language",
+            "last_contact_at",
+            "open_escalation",
         )
     )
     out = {}
-    for pk, dnc, stop, why, promise, plan, other, email, contact, address, policy, lang in rows:
+    for row in rows:
+        (pk, dnc, stop, why, promise, promised, plan, other, email, contact, address) = row[:11]
+        policy, lang, contacted, escalated = row[11:]
+        promise_detail = ""
+        if promise == PromiseStatus.OPEN:
+            promise_detail = f"promised to pay by {promised:%Y-%m-%d}"
+        elif promise == PromiseStatus.KEPT:
+            promise_detail = f"kept the promise to pay by {promised:%Y-%m-%d}"
         facts = CustomerFacts(
-            pk, dnc, stop, why or "", promise, plan, other, email or "", contact, address
+            pk,
+            dnc,
+            stop,
+            why or "",
+            bool(promise),
+            plan,
+            other,
+            email or "",
+            contact,
+            address,
+            promise_detail=promise_detail,
+            last_contact_on=timezone.localdate(contacted) if contacted else None,
+            open_escalation=escalated,
         )
         out[pk] = (facts, policy, lang or "en")
     return out
@@ -130,6 +223,7 @@ def customer_facts(
 def build_preview(run: DunningRun, customer_ids=None) -> dict[str, int]:
     """Write the run's planned communications, their lines and its skips."""
     default_policy, levels = policy_levels()
+    policies = policy_rules()
     invoices = overdue_invoices(run.as_of, customer_ids)
     facts = customer_facts(run, list(invoices))
     book = RateBook.load(until=run.as_of)
@@ -140,26 +234,46 @@ def build_preview(run: DunningRun, customer_ids=None) -> dict[str, int]:
         except ReportError:
             return None
 
-    decisions: list[tuple[int, CustomerFacts, str, Decision]] = []
+    decisions: list[tuple[int, CustomerFacts, str, Decision, PolicyRule]] = []
     for customer_id, items in invoices.items():
         customer, policy_id, language = facts[customer_id]
         rules = levels.get(policy_id or default_policy, [])
         if not rules:
             continue
+        policy = policies.get(policy_id or default_policy, PolicyRule())
         decision = decide(
             customer=customer,
             invoices=items,
             levels=rules,
             as_of=run.as_of,
             to_policy_currency=to_reporting,
+            catch_up=policy.catch_up,
         )
-        decisions.append((customer_id, customer, language, decision))
+        decisions.append((customer_id, customer, language, decision, policy))
     return _write(run, decisions)
+
+
+def _charges(line, policy: PolicyRule, places: dict[str, int]) -> dict:
+    """Interest and compensation shown on the letter for one line; never posted."""
+    if line.informational:
+        return {}
+    out = {}
+    if policy.interest_percent is not None:
+        out["interest_rate"] = policy.interest_percent
+        out["interest_amount"] = late_interest(
+            line.invoice.open_amount,
+            policy.interest_percent,
+            line.days_past_due,
+            places.get(line.invoice.currency, 2),
+        )
+    if policy.compensation:
+        out["compensation_amount"] = COMPENSATION_EUR
+    return out
 
 
 def _write(run: DunningRun, decisions) -> dict[str, int]:
     communications = []
-    for customer_id, customer, language, decision in decisions:
+    for customer_id, customer, language, decision, _policy in decisions:
         if decision.sends:
             communications.append(
                 DunningCommunication(
@@ -175,8 +289,9 @@ def _write(run: DunningRun, decisions) -> dict[str, int]:
             )
     DunningCommunication.objects.bulk_create(communications, batch_size=2000)
     by_customer = {c.customer_id: c for c in communications}
+    places = dict(Currency.objects.values_list("code", "decimal_places"))
     lines, skips = [], []
-    for customer_id, _customer, _language, decision in decisions:
+    for customer_id, _customer, _language, decision, policy in decisions:
         comm = by_customer.get(customer_id)
         for line in decision.lines if comm else []:
             lines.append(
@@ -188,6 +303,8 @@ def _write(run: DunningRun, decisions) -> dict[str, int]:
                     days_past_due=line.days_past_due,
                     level_number=line.level_number,
                     previous_level_number=line.previous_level_number,
+                    informational=line.informational,
+                    **_charges(line, policy, places),
                 )
             )
         for skip in decision.skips:

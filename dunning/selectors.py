@@ -7,14 +7,16 @@ it); the account panel reads one customer already reached through ``workspace_cu
 
 from __future__ import annotations
 
+import datetime
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import Count, IntegerField, Max, OuterRef, Prefetch, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
 from accounts.models import Customer
 
@@ -27,6 +29,7 @@ from .models import (
     DunningPolicy,
     DunningProfile,
     DunningRun,
+    DunningRunStatus,
     DunningSkip,
     DunningTemplate,
     SkipReason,
@@ -108,6 +111,72 @@ def run_progress(run: DunningRun) -> Progress:
 
 
 @dataclass(frozen=True)
+class ApprovalSummary:
+    """What approving a preview sends: counts by level and channel, amounts per currency."""
+
+    rows: list[tuple[int, str, str, int]]  # level number, level name, channel label, count
+    total: int
+    amounts: list[tuple[str, Decimal]]  # currency, overdue amount the letters dun
+    interest: list[tuple[str, Decimal]]  # currency, interest shown on the letters
+    compensation_eur: Decimal
+    skipped: int
+
+
+def approval_summary(run: DunningRun) -> ApprovalSummary:
+    planned = run.communications.filter(status=CommunicationStatus.PLANNED)
+    channels = dict(DunningChannel.choices)
+    rows = [
+        (number, name, channels.get(channel, channel), n)
+        for number, name, channel, n in planned.order_by()
+        .values("level__number", "level__name", "channel")
+        .annotate(n=Count("pk"))
+        .order_by("level__number", "channel")
+        .values_list("level__number", "level__name", "channel", "n")
+    ]
+    lines = DunningLine.objects.filter(communication__in=planned, informational=False)
+    per_currency = list(
+        lines.order_by()
+        .values("currency_id")
+        .annotate(total=Sum("open_amount"), interest=Sum("interest_amount"))
+        .order_by("currency_id")
+        .values_list("currency_id", "total", "interest")
+    )
+    compensation = lines.aggregate(total=Sum("compensation_amount"))["total"] or Decimal(0)
+    return ApprovalSummary(
+        rows=rows,
+        total=sum(n for *_rest, n in rows),
+        amounts=[(code, total) for code, total, _interest in per_currency],
+        interest=[(code, interest) for code, _total, interest in per_currency if interest],
+        compensation_eur=compensation,
+        skipped=run.skips.count(),
+    )
+
+
+def catch_up_policies() -> list[str]:
+    """Policies that start invoices at the highest level their age allows: the preview warns."""
+    return list(
+        DunningPolicy.objects.filter(catch_up=True).order_by("name").values_list("name", flat=True)
+    )
+
+
+def run_stalled(run: DunningRun) -> bool:
+    """A sending run with communications still queued or sending and nothing sent for
+    ``DUNNING_STALLED_MINUTES``: its broker may have lost the messages, and "Resume sending"
+    is the way out. A run that is moving along is left alone."""
+    if run.status != DunningRunStatus.SENDING:
+        return False
+    pending = run.communications.filter(
+        status__in=[CommunicationStatus.QUEUED, CommunicationStatus.SENDING]
+    )
+    if not pending.exists():
+        return False
+    last_sent = run.communications.aggregate(last=Max("sent_at"))["last"]
+    last_progress = max(filter(None, [last_sent, run.approved_at]), default=None)
+    quiet = datetime.timedelta(minutes=settings.DUNNING_STALLED_MINUTES)
+    return last_progress is None or timezone.now() - last_progress >= quiet
+
+
+@dataclass(frozen=True)
 class PreviewFilters:
     level: str = ""  # a level number
     channel: str = ""
@@ -152,7 +221,8 @@ def with_lines(communications) -> list[DunningCommunication]:
                 line.currency_id, {"currency": line.currency_id, "lines": [], "total": Decimal(0)}
             )
             group["lines"].append(line)
-            group["total"] += line.open_amount
+            if not line.informational:  # listed on the letter, not dunned
+                group["total"] += line.open_amount
         comm.groups = list(groups.values())
         comm.recipient = _recipient(comm)
     return communications

@@ -21,7 +21,8 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import connection, transaction
 from django.db.models import Exists, OuterRef
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from accounts.audit import audit_record
 from accounts.errors import ServiceError
@@ -42,19 +43,14 @@ from .models import (
     DunningCommunication,
     DunningRun,
     DunningRunStatus,
+    DunningStepSource,
     EscalationAction,
     InvoiceDunning,
+    InvoiceDunningStep,
+    communication_move,
 )
 
 LOCK_NAMESPACE = 0x44554E  # "DUN": keeps these advisory locks apart from any others
-
-# Errors worth trying again by themselves; anything else (a refused address) waits for a person.
-TRANSIENT = (
-    smtplib.SMTPServerDisconnected,
-    smtplib.SMTPConnectError,
-    ConnectionError,
-    TimeoutError,
-)
 
 
 class TransientSendError(Exception):
@@ -64,8 +60,11 @@ class TransientSendError(Exception):
 @dataclass(frozen=True)
 class Rendered:
     subject: str
-    html: str
-    pdf: bytes
+    html: str  # the letter's body
+    pdf: bytes  # the letter and the statement of account
+    email_subject: str = ""  # an e-mail's: the subject and the account number
+    email_text: str = ""
+    email_html: str = ""
 
 
 @contextlib.contextmanager
@@ -86,11 +85,29 @@ def render(comm: DunningCommunication) -> Rendered:
     """The letter and, after it, the customer's statement of account with its remittance
     slip, laid out by WeasyPrint as one document (one pass is faster than two PDFs merged)."""
     template = documents.template_for(comm.level.template_code, comm.language)
-    context = documents.communication_context(comm)
-    subject, html = documents.render_letter(template, context)
-    statement = statements.statement_data(comm.customer, as_of=comm.run.as_of)
-    pdf = documents.letter_pdf(subject=subject, body=html, context=context, statement=statement)
-    return Rendered(subject, html, pdf)
+    # Every word in the template's language (the customer's when there is one in it): the
+    # labels, dates, amounts and page numbers around the text the template writes.
+    with translation.override(template.language):
+        context = documents.communication_context(comm)
+        subject, html = documents.render_letter(template, context)
+        statement = statements.statement_data(comm.customer, as_of=comm.run.as_of)
+        pdf = documents.letter_pdf(subject=subject, body=html, context=context, statement=statement)
+        if comm.channel != DunningChannel.EMAIL:
+            return Rendered(subject, html, pdf)
+        text, email_html = documents.email_bodies(subject=subject, body=html, context=context)
+        ref = comm.customer.external_ref
+        email_subject = (
+            subject
+            if ref in subject  # the template names the account already
+            else gettext("%(subject)s (account %(account)s)") % {"subject": subject, "account": ref}
+        )
+    return Rendered(subject, html, pdf, email_subject, text, email_html)
+
+
+def reply_address(comm: DunningCommunication) -> str:
+    """Replies go to the customer's collector, who knows the account; else the team address."""
+    collector = comm.customer.assigned_collector
+    return (collector.email if collector else "") or settings.DUNNING_REPLY_TO
 
 
 def communication_send(communication_id: int, *, final_attempt: bool = True) -> str:
@@ -103,7 +120,7 @@ def communication_send(communication_id: int, *, final_attempt: bool = True) -> 
         if not got:
             return "busy"  # another worker holds it; that one finishes it
         comm = DunningCommunication.objects.select_related(
-            "run", "customer", "level", "contact"
+            "run", "customer__assigned_collector", "level", "contact"
         ).get(pk=communication_id)
         if comm.status == CommunicationStatus.SENDING and comm.channel == DunningChannel.EMAIL:
             delivered = delivery.was_delivered(comm.key)
@@ -130,16 +147,26 @@ def communication_send(communication_id: int, *, final_attempt: bool = True) -> 
                 delivery.send_email(
                     key=comm.key,
                     to=comm.to_address,
-                    subject=rendered.subject,
-                    html=rendered.html,
+                    reply_to=reply_address(comm),
+                    subject=rendered.email_subject,
+                    text=rendered.email_text,
+                    html=rendered.email_html,
                     attachments=[(_pdf_name(comm), rendered.pdf, "application/pdf")],
                 )
-            except TRANSIENT as exc:
+            except delivery.Deferred as exc:
                 if final_attempt:
                     _fail(comm, f"mail server: {exc}")
                     return CommunicationStatus.FAILED
                 _requeue(comm, f"mail server: {exc}")
                 raise TransientSendError(str(exc)) from exc
+            except delivery.Uncertain as exc:
+                # It may have gone out: a person checks the mail log rather than risk a second.
+                _fail(
+                    comm,
+                    f"connection lost while handing the e-mail over ({exc}): check the mail "
+                    f"log for Message-ID {delivery.message_id(comm.key)} before retrying",
+                )
+                return CommunicationStatus.FAILED
             except (smtplib.SMTPException, ValueError, OSError) as exc:
                 _fail(comm, describe_send_error(exc))
                 return CommunicationStatus.FAILED
@@ -147,15 +174,7 @@ def communication_send(communication_id: int, *, final_attempt: bool = True) -> 
         return CommunicationStatus.SENT
 
 
-def describe_send_error(exc: Exception) -> str:
-    """What a person in the retry queue needs to read: which address, what the server said."""
-    if isinstance(exc, smtplib.SMTPRecipientsRefused):
-        parts = [
-            f"{address} ({code} {reply.decode(errors='replace')})"
-            for address, (code, reply) in exc.recipients.items()
-        ]
-        return "address refused by the mail server: " + ", ".join(parts)
-    return f"{type(exc).__name__}: {exc}"
+describe_send_error = delivery.describe
 
 
 def _pdf_name(comm: DunningCommunication) -> str:
@@ -163,25 +182,17 @@ def _pdf_name(comm: DunningCommunication) -> str:
 
 
 def _mark_sending(comm: DunningCommunication) -> None:
-    DunningCommunication.objects.filter(pk=comm.pk).update(
-        status=CommunicationStatus.SENDING, attempts=comm.attempts + 1
-    )
-    comm.status = CommunicationStatus.SENDING
-    comm.attempts += 1
+    communication_move(comm, to_status=CommunicationStatus.SENDING, attempts=comm.attempts + 1)
 
 
 def _requeue(comm: DunningCommunication, error: str) -> None:
-    DunningCommunication.objects.filter(pk=comm.pk).update(
-        status=CommunicationStatus.QUEUED, last_error=error[:2000]
-    )
+    communication_move(comm, to_status=CommunicationStatus.QUEUED, last_error=error[:2000])
 
 
 @transaction.atomic
 def _fail(comm: DunningCommunication, error: str) -> None:
     DunningRun.objects.select_for_update().get(pk=comm.run_id)
-    DunningCommunication.objects.filter(pk=comm.pk).update(
-        status=CommunicationStatus.FAILED, last_error=error[:2000]
-    )
+    communication_move(comm, to_status=CommunicationStatus.FAILED, last_error=error[:2000])
     audit_record(actor=None, action="dunning.failed", instance=comm, after={"error": error[:500]})
     close_run_if_done(comm.run_id)
 
@@ -201,12 +212,14 @@ def _finish(comm: DunningCommunication, rendered: Rendered) -> None:
             for ln in lines
         ):
             _escalate(comm)
-        locked.status = CommunicationStatus.SENT
-        locked.sent_at = timezone.now()
-        locked.activity = activity
-        locked.document = activity.document.name
-        locked.last_error = ""
-        locked.save(update_fields=["status", "sent_at", "activity", "document", "last_error"])
+        communication_move(
+            locked,
+            to_status=CommunicationStatus.SENT,
+            sent_at=timezone.now(),
+            activity=activity,
+            document=activity.document.name,
+            last_error="",
+        )
         audit_record(
             actor=None,
             action="dunning.sent",
@@ -271,6 +284,19 @@ def _advance_invoice_levels(comm: DunningCommunication, lines) -> None:
         unique_fields=["invoice"],
         update_fields=["level_number", "last_dunned_on", "last_communication"],
     )
+    InvoiceDunningStep.objects.bulk_create(
+        [
+            InvoiceDunningStep(
+                invoice_id=ln.invoice_id,
+                level_number=ln.level_number,
+                sent_on=comm.run.as_of,
+                source=DunningStepSource.SENT,
+                communication=comm,
+            )
+            for ln in moved
+        ],
+        ignore_conflicts=True,
+    )
 
 
 def _escalate(comm: DunningCommunication) -> None:
@@ -284,7 +310,7 @@ def _escalate(comm: DunningCommunication) -> None:
             reason += ": mark for agency placement"
         # already escalated: one open escalation at a time
         with contextlib.suppress(ServiceError), transaction.atomic():
-            escalation_raise(actor=None, customer=comm.customer, reason=reason)
+            escalation_raise(actor=None, customer=comm.customer, reason=reason, follow_up=False)
 
 
 def close_run_if_done(run_id: int) -> bool:

@@ -28,9 +28,13 @@ from .models import (
     DunningRun,
     DunningRunStatus,
     DunningRunTrigger,
+    DunningStepSource,
     DunningTemplate,
     EscalationAction,
     InvoiceDunning,
+    InvoiceDunningStep,
+    communication_move,
+    communication_status_move,
 )
 from .preview import build_preview
 from .sending import close_run_if_done
@@ -90,7 +94,11 @@ def _cancel_locked(run: DunningRun, *, actor, action: str) -> None:
     run.status = DunningRunStatus.CANCELLED
     run.finished_at = timezone.now()
     run.save(update_fields=["status", "finished_at"])
-    run.communications.update(status=CommunicationStatus.CANCELLED)
+    communication_status_move(
+        run.communications.all(),
+        from_status=CommunicationStatus.PLANNED,
+        to_status=CommunicationStatus.CANCELLED,
+    )
     audit_record(actor=actor, action=action, instance=run)
 
 
@@ -105,8 +113,10 @@ def dunning_run_approve(*, actor, run: DunningRun) -> DunningRun:
         locked.approved_by = actor if getattr(actor, "is_authenticated", False) else None
         locked.approved_at = timezone.now()
         locked.save(update_fields=["status", "approved_by", "approved_at"])
-        queued = locked.communications.filter(status=CommunicationStatus.PLANNED).update(
-            status=CommunicationStatus.QUEUED
+        queued = communication_status_move(
+            locked.communications.all(),
+            from_status=CommunicationStatus.PLANNED,
+            to_status=CommunicationStatus.QUEUED,
         )
         audit_record(
             actor=actor, action="dunning.run.approve", instance=locked, after={"queued": queued}
@@ -134,11 +144,11 @@ def dunning_communication_retry(*, actor, communication: DunningCommunication) -
         comm = DunningCommunication.objects.select_for_update().get(pk=communication.pk)
         if comm.status != CommunicationStatus.FAILED:
             raise ServiceError("only a failed communication can be retried", field="communication")
-        comm.status = CommunicationStatus.QUEUED
+        to_address = comm.to_address
         if comm.channel == "email" and comm.contact_id:
             comm.contact.refresh_from_db()
-            comm.to_address = comm.contact.email
-        comm.save(update_fields=["status", "to_address"])
+            to_address = comm.contact.email
+        communication_move(comm, to_status=CommunicationStatus.QUEUED, to_address=to_address)
         if run.status == DunningRunStatus.DONE:
             DunningRun.objects.filter(pk=run.pk).update(
                 status=DunningRunStatus.SENDING, finished_at=None
@@ -291,6 +301,7 @@ def dunning_level_update(
     minimum_overdue_amount: Decimal | str,
     minimum_days_since_previous: int,
     escalation_action: str,
+    minimum_invoice_amount: Decimal | str | None = None,
 ) -> DunningLevel:
     """Change one level of a policy. Levels must stay in step: a higher level triggers on a
     later day, or the rules in levels.py would pick a level out of order."""
@@ -309,6 +320,11 @@ def dunning_level_update(
     minimum = to_money(minimum_overdue_amount, field="minimum_overdue_amount")
     if minimum < 0:
         raise ServiceError("the minimum cannot be negative", field="minimum_overdue_amount")
+    per_invoice = None
+    if minimum_invoice_amount not in (None, ""):
+        per_invoice = to_money(minimum_invoice_amount, field="minimum_invoice_amount")
+        if per_invoice < 0:
+            raise ServiceError("the minimum cannot be negative", field="minimum_invoice_amount")
     template_code = (template_code or "").strip()
     if not DunningTemplate.objects.filter(code=template_code).exists():
         raise ServiceError(f"no dunning template {template_code!r}", field="template_code")
@@ -321,6 +337,8 @@ def dunning_level_update(
         "minimum_days_since_previous": minimum_days_since_previous,
         "escalation_action": escalation_action,
     }
+    if per_invoice is not None:
+        fields["minimum_invoice_amount"] = per_invoice
     with transaction.atomic():
         siblings = list(
             DunningLevel.objects.select_for_update()
@@ -394,3 +412,116 @@ def dunning_template_variant_create(
             f"{template.code} already has a {language} variant", field="language"
         ) from None
     return variant
+
+
+def invoice_dunning_history_record(
+    *, actor, invoice: Invoice, level_number: int, sent_on: datetime.date
+) -> InvoiceDunningStep:
+    """Record that one level was sent for an invoice before Dunwell; see
+    ``invoice_dunning_history_import``."""
+    invoice_dunning_history_import(actor=actor, steps=[(invoice.pk, level_number, sent_on)])
+    return InvoiceDunningStep.objects.get(invoice=invoice, level_number=level_number)
+
+
+def invoice_dunning_history_import(*, actor, steps: list[tuple[int, int, datetime.date]]) -> int:
+    """Record levels a previous system sent, as (invoice id, level number, sent on), so the
+    next run continues from them instead of starting at level 1. Each invoice's levels follow
+    the one it has, in order, one at a time, on dates after its due date that never go back
+    and are not in the future: the letters will quote these dates. All or nothing."""
+    _require(actor, "dunning.add_dunningrun", "record dunning history")
+    today = timezone.localdate()
+    wanted: dict[int, list[tuple[int, datetime.date]]] = {}
+    for invoice_id, level_number, sent_on in steps:
+        wanted.setdefault(invoice_id, []).append((level_number, sent_on))
+    with transaction.atomic():
+        invoices = {
+            inv.pk: inv
+            for inv in Invoice.objects.select_for_update().filter(pk__in=wanted).order_by("pk")
+        }
+        if missing := sorted(set(wanted) - set(invoices)):
+            raise ServiceError(f"no invoice {missing[0]}", field="invoice")
+        states = {
+            st.invoice_id: st
+            for st in InvoiceDunning.objects.select_for_update()
+            .filter(invoice_id__in=wanted)
+            .order_by("invoice_id")
+        }
+        levels = _policy_level_numbers({inv.customer_id for inv in invoices.values()})
+        new_steps, new_states = [], []
+        for invoice_id, items in sorted(wanted.items()):
+            invoice = invoices[invoice_id]
+            state = states.get(invoice_id) or InvoiceDunning(invoice=invoice)
+            level, last = state.level_number, state.last_dunned_on
+            for level_number, sent_on in sorted(items):
+                _check_history_step(invoice, level, last, level_number, sent_on, today)
+                if level_number not in levels[invoice.customer_id]:
+                    raise ServiceError(
+                        f"the dunning policy of {invoice.number} has no level {level_number}",
+                        field="level_number",
+                    )
+                new_steps.append(
+                    InvoiceDunningStep(
+                        invoice=invoice,
+                        level_number=level_number,
+                        sent_on=sent_on,
+                        source=DunningStepSource.IMPORTED,
+                        recorded_by=actor if getattr(actor, "is_authenticated", False) else None,
+                    )
+                )
+                level, last = level_number, sent_on
+            state.level_number, state.last_dunned_on = level, last
+            new_states.append(state)
+        InvoiceDunningStep.objects.bulk_create(new_steps, batch_size=2000)
+        InvoiceDunning.objects.bulk_create(
+            new_states,
+            update_conflicts=True,
+            unique_fields=["invoice"],
+            update_fields=["level_number", "last_dunned_on"],
+            batch_size=2000,
+        )
+        if new_steps:
+            audit_record(
+                actor=actor,
+                action="dunning.history",
+                instance=new_steps[0],
+                after={
+                    "steps": len(new_steps),
+                    "invoices": len(new_states),
+                    "first": [new_steps[0].invoice_id, new_steps[0].level_number],
+                },
+            )
+    return len(new_steps)
+
+
+def _check_history_step(invoice, level, last, level_number, sent_on, today) -> None:
+    if level_number != level + 1:
+        raise ServiceError(
+            f"{invoice.number} is at level {level}: record level {level + 1} next",
+            field="level_number",
+        )
+    if sent_on > today:
+        raise ServiceError("a level cannot have been sent in the future", field="sent_on")
+    if sent_on <= invoice.due_date:
+        raise ServiceError(
+            f"{invoice.number} was not overdue on {sent_on:%Y-%m-%d}", field="sent_on"
+        )
+    if last and sent_on < last:
+        raise ServiceError(
+            f"level {level} of {invoice.number} was sent on {last:%Y-%m-%d}, "
+            f"after {sent_on:%Y-%m-%d}",
+            field="sent_on",
+        )
+
+
+def _policy_level_numbers(customer_ids: set[int]) -> dict[int, set[int]]:
+    """Per customer: the level numbers of its policy (the default one unless assigned)."""
+    numbers: dict[int | None, set[int]] = {}
+    for policy_id, number in DunningLevel.objects.values_list("policy_id", "number"):
+        numbers.setdefault(policy_id, set()).add(number)
+    default = DunningPolicy.objects.filter(is_default=True).values_list("pk", flat=True).first()
+    assigned = dict(
+        DunningProfile.objects.filter(customer_id__in=customer_ids).values_list(
+            "customer_id", "policy_id"
+        )
+    )
+    return {cid: numbers.get(assigned.get(cid) or default, set()) for cid in customer_ids}

@@ -58,7 +58,7 @@ def dunning_send(self, communication_id: int, busy_checks: int = 0) -> str:
 
 @shared_task(acks_late=True)
 def dunning_print_build(run_id: int) -> str:
-    """The run's letters combined into one printable PDF."""
+    """The run's letters combined for printing: one PDF, or a ZIP of PDFs for a large run."""
     from .printing import print_file_build
 
     return print_file_build(run_id)

@@ -14,7 +14,7 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.db.models import Exists, OuterRef, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.views.decorators.http import require_POST
 
 from accounts.errors import ServiceError
@@ -76,12 +76,13 @@ def _render_preview(
 ) -> dict:
     """The preview frame's document, or the error that stops the text from rendering."""
     unsaved = DunningTemplate(code=template.code, subject=subject, body=body)
-    context = _letter_context(template, customer)
-    try:
-        subject, html = documents.render_letter(unsaved, context)
-    except ServiceError as exc:
-        return {"error": exc.message, "error_field": exc.field}
-    srcdoc = documents.letter_screen_html(subject=subject, body=html, context=context)
+    with translation.override(template.language):  # dates, amounts and labels as sent
+        context = _letter_context(template, customer)
+        try:
+            subject, html = documents.render_letter(unsaved, context)
+        except ServiceError as exc:
+            return {"error": exc.message, "error_field": exc.field}
+        srcdoc = documents.letter_screen_html(subject=subject, body=html, context=context)
     return {"srcdoc": srcdoc, "subject": subject}
 
 
@@ -187,18 +188,27 @@ def template_preview_pdf(request: HttpRequest, pk: int) -> HttpResponse:
         subject=request.POST.get("subject", ""),
         body=request.POST.get("body", ""),
     )
-    context = _letter_context(template, customer)
-    try:
-        subject, html = documents.render_letter(unsaved, context)
-    except ServiceError as exc:
+    with translation.override(template.language):  # dates, amounts and labels as sent
+        context = _letter_context(template, customer)
+        try:
+            subject, html = documents.render_letter(unsaved, context)
+        except ServiceError as exc:
+            error = exc
+        else:
+            error = None
+            statement = (
+                statements.statement_data(customer)
+                if customer
+                else documents.sample_statement(context)
+            )
+            pdf = documents.letter_pdf(
+                subject=subject, body=html, context=context, statement=statement
+            )
+    if error is not None:
         form.is_valid()
-        form.add_error(exc.field if exc.field in form.fields else None, exc.message)
-        preview = {"error": exc.message, "error_field": exc.field}
+        form.add_error(error.field if error.field in form.fields else None, error.message)
+        preview = {"error": error.message, "error_field": error.field}
         return _edit_page(request, template, form, customer, preview, status=400)
-    statement = (
-        statements.statement_data(customer) if customer else documents.sample_statement(context)
-    )
-    pdf = documents.letter_pdf(subject=subject, body=html, context=context, statement=statement)
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="preview-{template.code}.pdf"'
     return response

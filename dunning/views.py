@@ -21,7 +21,7 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.errors import ServiceError
 from accounts.roles import TEAM_VIEW
@@ -55,14 +55,14 @@ def dunning_page(*perms: str):
     return wrap
 
 
-def _file_response(field, filename: str) -> FileResponse:
+def _file_response(field, filename: str, content_type: str = "application/pdf") -> FileResponse:
     if not field:
         raise Http404("no document")
     try:
         handle = field.open("rb")
     except FileNotFoundError:
         raise Http404("the document file is gone") from None
-    return FileResponse(handle, content_type="application/pdf", filename=filename)
+    return FileResponse(handle, content_type=content_type, filename=filename)
 
 
 # --- runs -------------------------------------------------------------------------------
@@ -98,6 +98,7 @@ def _run_context(request, run) -> dict:
     query = filters.as_query()
     return {
         "run": run,
+        "catch_up": selectors.catch_up_policies() if run.status == DunningRunStatus.PREVIEW else [],
         "filters": filters,
         "query": urlencode(query),
         "filtered": bool(query),
@@ -134,6 +135,8 @@ def _live_context(run) -> dict:
         "retry_queue": list(selectors.retry_queue(run)[:RETRY_QUEUE_SIZE]) if failed else [],
         "failed_count": failed,
         "skipped": run.skips.count(),
+        "stalled": selectors.run_stalled(run),
+        "stalled_minutes": settings.DUNNING_STALLED_MINUTES,
     }
 
 
@@ -166,8 +169,29 @@ def _run_action(request, pk: int, perform) -> HttpResponse:
 
 
 @dunning_page("dunning.approve_dunningrun")
-@require_POST
+@require_http_methods(["GET", "POST"])
 def run_approve(request, pk: int):
+    """A confirmation page first: what goes out, by level and channel, and how much it dunns.
+    Approving needs its box ticked, so a stray click or a replayed form sends nothing."""
+    run = selectors.run_get(pk)
+    if run.status == DunningRunStatus.PREVIEW and not (
+        request.method == "POST" and request.POST.get("confirm") == "yes"
+    ):
+        status = 400 if request.method == "POST" else 200
+        return render(
+            request,
+            "dunning/run_approve.html",
+            {
+                "run": run,
+                "summary": selectors.approval_summary(run),
+                "catch_up": selectors.catch_up_policies(),
+                "unconfirmed": request.method == "POST",
+            },
+            status=status,
+        )
+    if request.method != "POST":
+        return redirect("dunning_run", pk=pk)
+
     def perform(run):
         approved = services.dunning_run_approve(actor=request.user, run=run)
         approved.refresh_from_db(fields=["status"])
@@ -204,6 +228,10 @@ def run_resume(request, pk: int):
 @dunning_page()
 def run_print(request, pk: int):
     run = selectors.run_get(pk)
+    if run.print_file.name.endswith(".zip"):  # a large run prints in parts (printing.py)
+        return _file_response(
+            run.print_file, f"dunning-run-{run.pk}-letters.zip", content_type="application/zip"
+        )
     return _file_response(run.print_file, f"dunning-run-{run.pk}-letters.pdf")
 
 

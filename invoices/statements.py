@@ -10,6 +10,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop, ngettext
 
 from accounts.buckets import BUCKET_LABELS, BUCKETS, bucket_of
 from accounts.models import Customer
@@ -26,6 +27,25 @@ def letterhead() -> dict:
         "phone": settings.COMPANY_PHONE,
         "bank_details": settings.COMPANY_BANK_DETAILS,
     }
+
+
+# The words among the bucket labels (accounts/buckets.py), for makemessages to find; the
+# ranges ("1-30") read the same in every language.
+_BUCKET_WORDS = (gettext_noop("Current"), gettext_noop("Over 120"))
+
+
+def bucket_headings() -> list[str]:
+    """The aging buckets' labels in the active language (a statement's aging table)."""
+    return [gettext(BUCKET_LABELS[b]) for b in BUCKETS]
+
+
+def terms_text(net_days: int | None) -> str:
+    """Payment terms in the active language (their stored name is the English one)."""
+    if net_days is None:
+        return ""
+    if net_days == 0:
+        return gettext("Due on receipt")
+    return ngettext("Net %(days)s day", "Net %(days)s days", net_days) % {"days": net_days}
 
 
 def statement_data(customer: Customer, *, as_of: datetime.date | None = None) -> dict:
@@ -73,11 +93,11 @@ def statement_data(customer: Customer, *, as_of: datetime.date | None = None) ->
             "name": customer.name,
             "external_ref": customer.external_ref,
             "address_lines": customer.billing_address.splitlines(),
-            "terms": getattr(customer.payment_terms, "name", ""),
+            "terms": terms_text(getattr(customer.payment_terms, "net_days", None)),
         },
         "as_of": as_of,
         "currencies": groups,
-        "bucket_labels": [BUCKET_LABELS[b] for b in BUCKETS],
+        "bucket_labels": bucket_headings(),
         "item_count": sum(len(g["items"]) for g in groups),
     }
 

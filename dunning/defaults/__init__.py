@@ -1,4 +1,5 @@
-"""The default dunning policy the issue ships with, and its templates in English and German.
+"""The default dunning policy the issue ships with, and its templates in English, German and
+French.
 
 Template bodies live beside this file in <language>/<code>.html; their first two lines name
 the template and its subject. Called by data migration 0005 (with historical models) and by
@@ -6,16 +7,23 @@ the post_migrate hook (a test database flush empties the tables; this puts the r
 Rows that exist are left as they are: admins edit them.
 """
 
+from decimal import Decimal
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 
+# An invoice climbs one level at a time: the days past due make it eligible, the previous
+# level must have been sent, and the gap gives the customer the time the last letter
+# promised (the firm reminder and the final demand each give 7 days). Minimums are in the
+# reporting currency: per invoice (a 4.95 balance never escalates an account) and for the
+# letter's total.
 LEVELS = [
-    # number, name, days past due, channel, template, minimum days since previous, escalation
-    (1, "Friendly reminder", 1, "email", "friendly_reminder", 0, "none"),
-    (2, "Firm reminder", 15, "email", "firm_reminder", 7, "none"),
-    (3, "Final demand", 30, "letter", "final_demand", 7, "notify_manager"),
-    (4, "Pre-agency notice", 60, "letter", "pre_agency", 14, "agency"),
+    # number, name, days past due, channel, template, minimum days since previous, escalation,
+    # minimum per invoice, minimum total
+    (1, "Friendly reminder", 1, "email", "friendly_reminder", 0, "none", "10.00", "20.00"),
+    (2, "Firm reminder", 15, "email", "firm_reminder", 10, "none", "10.00", "20.00"),
+    (3, "Final demand", 30, "letter", "final_demand", 10, "notify_manager", "25.00", "100.00"),
+    (4, "Pre-agency notice", 60, "letter", "pre_agency", 14, "agency", "50.00", "250.00"),
 ]
 
 
@@ -38,15 +46,19 @@ def ensure_dunning_defaults(template_model, policy_model, level_model) -> None:
     if policy_model.objects.exists():
         return
     policy = policy_model.objects.create(name="Standard", is_default=True)
-    for number, name, days, channel, template, gap, action in LEVELS:
-        level_model.objects.create(
-            policy=policy,
-            number=number,
-            name=name,
-            days_past_due=days,
-            channel=channel,
-            template_code=template,
-            minimum_overdue_amount=10,
-            minimum_days_since_previous=gap,
-            escalation_action=action,
-        )
+    # A historical model (migration 0005 of collections_app) may predate later fields.
+    known = {f.name for f in level_model._meta.get_fields()}
+    for number, name, days, channel, template, gap, action, per_invoice, total in LEVELS:
+        fields = {
+            "policy": policy,
+            "number": number,
+            "name": name,
+            "days_past_due": days,
+            "channel": channel,
+            "template_code": template,
+            "minimum_overdue_amount": Decimal(total),
+            "minimum_invoice_amount": Decimal(per_invoice),
+            "minimum_days_since_previous": gap,
+            "escalation_action": action,
+        }
+        level_model.objects.create(**{k: v for k, v in fields.items() if k in known})

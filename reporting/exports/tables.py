@@ -87,6 +87,3 @@ def detail_rows(query: AgingQuery) -> Iterator[list]:
                 raw[index["last_activity"]],
                 raw[index["disputed_amount"]],
             ]
-
-
-DETAIL_AMOUNT = 9  # the reporting-currency column the totals row sums

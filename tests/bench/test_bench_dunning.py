@@ -10,6 +10,12 @@ it writes); each removes what it wrote, so the bench database stays as generate_
 
 DUNNING_BENCH_RUN_SECONDS caps the 10,000 run (default 3 hours): a run stopped by the cap
 prints what it sent and the rate, and is cleaned up like a finished one.
+
+The printable file of 10,000 letters needs no generated data (it brings customers of its own),
+so it runs on any migrated database:
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/dunwell_bench \\
+        .venv/bin/pytest tests/bench/test_bench_dunning.py -s --benchmarks -k printable
 """
 
 from __future__ import annotations
@@ -50,6 +56,7 @@ from dunning.models import (
 from dunning.preview import build_preview
 from invoices.models import Invoice
 from tests.celery_worker import LOG_DIR, running_worker
+from tests.dunning.letters import sent_letters_bulk
 
 ROOT = Path(__file__).resolve().parents[2]
 QUEUE = f"dunning-bench-{os.getpid()}"
@@ -359,3 +366,188 @@ def test_bench_a_run_of_ten_thousand_communications_with_two_worker_processes(
         Customer.objects.filter(pk__in=unaddressed).update(billing_address="")
         shutil.rmtree(tmp_path, ignore_errors=True)
     assert not DunningCommunication.objects.filter(customer_id__in=customer_ids).exists()
+
+
+PRINT_SCRIPT = """
+import resource, sys, time, zipfile, django
+django.setup()
+from pypdf import PdfReader
+from django.core.files.storage import default_storage
+from dunning.printing import print_file_build
+
+start = time.perf_counter()
+name = print_file_build(int(sys.argv[1]))
+seconds = time.perf_counter() - start
+peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+with default_storage.open(name) as handle, zipfile.ZipFile(handle) as archive:
+    parts = archive.namelist()
+    pages = sum(len(PdfReader(archive.open(part)).pages) for part in parts)
+print(seconds, peak_mb, len(parts), pages, default_storage.size(name))
+"""
+
+PRINTED_LETTER = """
+<style>@page {{ size: A4; margin: 2cm }} body {{ font-family: DejaVu Sans; font-size: 10pt }}
+td {{ padding: 2pt 6pt }} .amount {{ text-align: right; font-family: DejaVu Serif }}</style>
+<p><b>Bench Collections Ltd</b><br>1 Bench Road<br>Springfield</p>
+<p>Customer {n}<br>1 Bench Road<br>Springfield</p>
+<h1>Final demand</h1>
+<p>{paragraph}</p>
+<table>{rows}</table>
+<p style="page-break-before: always"><b>Statement of account</b></p><table>{rows}</table>
+"""
+
+
+def _printed_letter() -> bytes:
+    """A two-page letter from WeasyPrint, with the fonts it embeds in a real one."""
+    from weasyprint import HTML
+
+    rows = "".join(
+        f"<tr><td>INV-{n:05d}</td><td>2026-0{1 + n % 9}-1{n % 10}</td>"
+        f"<td class=amount>{100 + n * 7}.50 USD</td></tr>"
+        for n in range(25)
+    )
+    paragraph = "Our records show the invoices below overdue; please pay them now. " * 8
+    return HTML(string=PRINTED_LETTER.format(n=1, paragraph=paragraph, rows=rows)).write_pdf()
+
+
+def test_bench_the_printable_file_of_ten_thousand_letters_in_bounded_memory(
+    django_db_blocker, settings, tmp_path
+):
+    """print_file_build() for a run of 10,000 sent letters (one WeasyPrint letter stored once
+    and read 10,000 times), in a process of its own: its peak RSS, time, parts and pages."""
+    media = tmp_path / "media"
+    settings.MEDIA_ROOT = media
+    letter = media / "dunning" / "documents" / "bench-letter.pdf"
+    letter.parent.mkdir(parents=True)
+    letter_kb = letter.write_bytes(_printed_letter()) // 1024
+    with django_db_blocker.unblock():
+        usd, _ = Currency.objects.get_or_create(code="USD", defaults={"name": "US dollar"})
+        terms, _ = PaymentTerms.objects.get_or_create(
+            net_days=30, defaults={"code": "NET30", "name": "Net 30"}
+        )
+        customers = Customer.objects.bulk_create(
+            (
+                Customer(
+                    external_ref=f"{PREFIX}PRINT-{n:05d}",
+                    name=f"Bench Print {n:05d} Ltd",
+                    currency=usd,
+                    payment_terms=terms,
+                    billing_address=ADDRESS,
+                )
+                for n in range(RUN_SIZE)
+            ),
+            batch_size=2000,
+        )
+        now = timezone.now()
+        run = DunningRun.objects.create(
+            as_of=timezone.localdate(),
+            trigger=DunningRunTrigger.MANUAL,
+            status=DunningRunStatus.DONE,
+            approved_at=now,
+            finished_at=now,
+        )
+        try:
+            sent_letters_bulk(run, customers, "dunning/documents/bench-letter.pdf")
+            output = subprocess.run(
+                [sys.executable, "-c", PRINT_SCRIPT, str(run.pk)],
+                cwd=ROOT,
+                capture_output=True,
+                text=True,
+                check=True,
+                env={
+                    **os.environ,
+                    "DJANGO_SETTINGS_MODULE": "dunwell.settings",
+                    "DEBUG": "0",
+                    "MEDIA_ROOT": str(media),
+                },
+            ).stdout.split()
+            seconds, peak_mb = float(output[-5]), int(output[-4])
+            parts, pages, size = map(int, output[-3:])
+            print(
+                f"{'printable file of ' + f'{RUN_SIZE:,}' + ' letters':<48} {seconds:6.1f} s, "
+                f"peak RSS {peak_mb} MB, {parts} part(s), {pages:,} pages, {size // 2**20} MB "
+                f"(letters of {letter_kb} KB)"
+            )
+        finally:
+            run.communications.all().delete()
+            run.delete()
+            Customer.objects.filter(pk__in=[c.pk for c in customers]).delete()
+            shutil.rmtree(tmp_path, ignore_errors=True)
+    assert pages == 2 * RUN_SIZE
+
+
+RATE_SCRIPT = """
+import sys, time, django
+django.setup()
+from weasyprint import HTML
+from accounts.pdf import _font_config
+from dunning.models import DunningCommunication
+from dunning.sending import render
+
+ROWS = "".join(
+    f"<tr><td>INV-{n}</td><td>2026-11-0{n}</td><td>{n}00.00 USD</td></tr>" for n in (1, 2, 3)
+)
+BARE = (
+    "<style>@page {{ size: A4; margin: 2cm }} body {{ font-family: DejaVu Sans; font-size: 10pt }}"
+    "</style><h1>Reminder</h1><p>Please pay the invoices below.</p><table>{rows}</table>"
+    "<h1 style='break-before: page'>Statement of account</h1><table>{rows}</table>"
+).format(rows=ROWS)
+
+def letter():
+    comm = DunningCommunication.objects.select_related(
+        "run", "customer__assigned_collector", "level", "contact"
+    ).get(pk=int(sys.argv[1]))
+    return render(comm).pdf
+
+def bare():
+    return HTML(string=BARE).write_pdf(font_config=_font_config())
+
+def rate(make, n):
+    make()  # fonts, templates and stylesheets loaded once per process, as in a worker
+    wall, cpu = time.perf_counter(), time.process_time()
+    for _ in range(n):
+        make()
+    return n / (time.perf_counter() - wall), n / (time.process_time() - cpu)
+
+n = int(sys.argv[2])
+print(*rate(letter, n), *rate(bare, n))
+"""
+RATE_LETTERS = 50
+
+
+def test_bench_one_invoice_letters_per_second_beside_a_bare_document(django_db_blocker):
+    """render() of a one-invoice letter with its two-page statement, 50 times in a process of
+    its own, beside a bare two-page document with three table rows a page rendered in the
+    same process: what our letters cost above what WeasyPrint needs for any two pages.
+    Needs only a migrated database (it brings its customer and removes it)."""
+    with django_db_blocker.unblock():
+        customer = _overdue_customer(f"{PREFIX}RATE", 1)
+        run = None
+        try:
+            run = DunningRun.objects.create(
+                as_of=timezone.localdate(), trigger=DunningRunTrigger.MANUAL
+            )
+            build_preview(run, customer_ids=[customer.pk])
+            comm = run.communications.get()
+            output = subprocess.run(
+                [sys.executable, "-c", RATE_SCRIPT, str(comm.pk), str(RATE_LETTERS)],
+                cwd=ROOT,
+                capture_output=True,
+                text=True,
+                check=True,
+                env={**os.environ, "DJANGO_SETTINGS_MODULE": "dunwell.settings", "DEBUG": "0"},
+            ).stdout.split()
+        finally:
+            if run is not None:
+                run.communications.all().delete()
+                run.delete()
+            customer.invoices.all().delete()
+            customer.contacts.all().delete()
+            customer.delete()
+    letter_wall, letter_cpu, bare_wall, bare_cpu = map(float, output[-4:])
+    print(
+        f"{'one-invoice letter + statement, render()':<48} {letter_cpu:5.2f} letters/s CPU "
+        f"({1000 / letter_cpu:4.0f} ms each), {letter_wall:5.2f}/s wall per process\n"
+        f"{'bare two-page document, 3 rows a page':<48} {bare_cpu:5.2f} documents/s CPU "
+        f"({1000 / bare_cpu:4.0f} ms each), {bare_wall:5.2f}/s wall"
+    )

@@ -245,3 +245,32 @@ def test_the_demo_leaves_one_dunning_run_in_preview_with_content(seeded):
     assert set(run.communications.values_list("channel", flat=True)) == {"email", "letter"}
     assert run.communications.filter(language="de").exists()
     assert {"customer_stop", "do_not_contact"} <= reasons
+
+
+def test_a_seed_on_a_later_day_replaces_yesterday_s_preview(seeded):
+    from demo.seed import seed_demo
+    from dunning.models import DunningRun
+
+    (stale,) = DunningRun.objects.all()
+    DunningRun.objects.filter(pk=stale.pk).update(as_of=stale.as_of - datetime.timedelta(days=1))
+
+    result = seed_demo(today=stale.as_of)
+
+    stale.refresh_from_db()
+    fresh = DunningRun.objects.get(status="preview")
+    assert result.already_seeded
+    assert stale.status == "cancelled"
+    assert (fresh.as_of, fresh.created_by.username) == (
+        stale.as_of + datetime.timedelta(days=1),
+        "credit_manager",
+    )
+
+
+def test_the_demo_continues_the_previous_system_s_reminders_one_level_at_a_time(seeded):
+    from dunning.models import DunningLine, InvoiceDunningStep
+
+    lines = DunningLine.objects.filter(communication__status="planned")
+    moved = lines.filter(level_number__gt=F("previous_level_number"))
+    assert InvoiceDunningStep.objects.filter(source="imported").exists()
+    assert not moved.exclude(level_number=F("previous_level_number") + 1).exists()
+    assert moved.filter(previous_level_number__gte=1).exists()

@@ -13,3 +13,10 @@ class RefusingBackend(EmailBackend):
             if any(to.endswith("@acme.example") for to in message.to):
                 raise smtplib.SMTPRecipientsRefused({message.to[0]: (550, b"mailbox unknown")})
         return super().send_messages(messages)
+
+
+class BusyBackend(EmailBackend):
+    """Answers every connection with 421, like a mail server that is busy: try again later."""
+
+    def open(self):
+        raise smtplib.SMTPConnectError(421, b"too busy, try again later")

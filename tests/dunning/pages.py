@@ -3,10 +3,14 @@ outcome (e-mail, letter, skipped for a reason, an invoice-level skip)."""
 
 from __future__ import annotations
 
+import datetime
+
 from django.contrib.auth.models import Permission
 from django.test import Client
+from django.utils import timezone
 
 from collections_app import services as workflow
+from dunning import services as dunning_services
 from tests.collections_app.workflow import account, collector, credit_manager, overdue_invoice
 from tests.factories import ContactFactory
 
@@ -44,6 +48,14 @@ def book() -> dict:
     workflow.dispute_raise(
         actor=owner, customer=cedar, invoice_ids=[inv["cedar_disputed"].pk], reason_code="pricing"
     )
+    # Bolt's reminders went out from the previous system: its next letter is the final demand.
+    for level, ago in ((1, 34), (2, 20)):
+        dunning_services.invoice_dunning_history_record(
+            actor=manager,
+            invoice=inv["bolt"],
+            level_number=level,
+            sent_on=timezone.localdate() - datetime.timedelta(days=ago),
+        )
     return {
         "owner": owner,
         "manager": manager,

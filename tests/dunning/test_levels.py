@@ -10,6 +10,7 @@ from dunning.levels import (
     InvoiceFacts,
     LevelRule,
     decide,
+    late_interest,
     stop_active,
     target_level,
 )
@@ -32,7 +33,12 @@ def rule(number, days, channel="email", minimum="0", gap=0):
     )
 
 
-LEVELS = [rule(1, 1), rule(2, 15, gap=7), rule(3, 30, "letter", gap=7), rule(4, 60, "letter")]
+LEVELS = [
+    rule(1, 1),
+    rule(2, 15, gap=7),
+    rule(3, 30, "letter", gap=7),
+    rule(4, 60, "letter", gap=14),
+]
 CUSTOMER = CustomerFacts(1, email="ap@example.com", contact_id=5, postal_address="1 Road\nTown")
 
 
@@ -59,10 +65,119 @@ def test_target_level_on_edge_days(days, expected):
     assert (found.number if found else None) == expected
 
 
-@pytest.mark.parametrize(("days", "level"), [(0, None), (1, 1), (14, 1), (15, 2), (30, 3)])
-def test_a_fresh_invoice_is_dunned_at_the_level_of_its_day(days, level):
+@pytest.mark.parametrize(("days", "level"), [(0, None), (1, 1), (14, 1), (15, 1), (300, 1)])
+def test_a_never_dunned_invoice_starts_at_level_one_however_late_it_is(days, level):
     decision = decide(customer=CUSTOMER, invoices=[inv(days)], levels=LEVELS, as_of=AS_OF)
     assert (decision.level.number if decision.sends else None) == level
+
+
+@pytest.mark.parametrize(("days", "level"), [(0, None), (1, 1), (14, 1), (15, 2), (30, 3)])
+def test_with_catch_up_a_fresh_invoice_starts_at_the_level_of_its_day(days, level):
+    decision = decide(
+        customer=CUSTOMER, invoices=[inv(days)], levels=LEVELS, as_of=AS_OF, catch_up=True
+    )
+    assert (decision.level.number if decision.sends else None) == level
+
+
+@pytest.mark.parametrize(
+    ("days", "level", "sent_ago", "expected"),
+    [
+        (14, 1, 13, None),  # level 2 is not due before day 15
+        (15, 1, 6, None),  # day 15, but level 2 needs 7 days since level 1
+        (15, 1, 7, 2),
+        (200, 1, 100, 2),  # one level up, never two
+        (200, 2, 100, 3),
+        (200, 3, 13, None),  # level 4 needs 14 days since level 3
+        (200, 3, 14, 4),
+        (200, 4, 100, None),  # the last level is not sent twice
+    ],
+)
+def test_an_invoice_climbs_one_level_at_a_time(days, level, sent_ago, expected):
+    last = AS_OF - datetime.timedelta(days=sent_ago)
+    decision = decide(
+        customer=CUSTOMER, invoices=[inv(days, level=level, last=last)], levels=LEVELS, as_of=AS_OF
+    )
+    assert (decision.lines[0].level_number if decision.sends else None) == expected
+
+
+def test_an_invoice_below_the_level_minimum_neither_moves_nor_drives_the_letter():
+    levels = [rule(1, 1, minimum="0"), rule(2, 15, gap=7), rule(3, 30, "letter", gap=7)]
+    levels = [
+        LevelRule(**{**lv.__dict__, "minimum_invoice_amount": Decimal(m)})
+        for lv, m in zip(levels, ["10.00", "10.00", "25.00"], strict=True)
+    ]
+    long_ago = AS_OF - datetime.timedelta(days=100)
+    items = [
+        inv(310, "4.95", "GBP", level=0),  # the old crumb: below every minimum
+        inv(200, "20.00", level=2, last=long_ago),  # would be level 3, below its 25.00
+        inv(5, "300.00"),  # the new invoice that moves
+    ]
+    decision = decide(
+        customer=CUSTOMER,
+        invoices=items,
+        levels=levels,
+        as_of=AS_OF,
+        to_policy_currency=lambda code, amount: amount * {"USD": 1, "GBP": Decimal("1.25")}[code],
+    )
+    assert decision.level.number == 2  # the 20.00 at level 2 qualifies there; nothing at 3
+    assert [
+        (ln.invoice.open_amount, ln.level_number, ln.informational) for ln in decision.lines
+    ] == [
+        (Decimal("20.00"), 2, False),
+        (Decimal("300.00"), 1, False),
+        (Decimal("4.95"), 0, True),
+    ]
+    assert decision.totals() == {"USD": Decimal("320.00")}
+    assert {(s.reason, s.invoice_id) for s in decision.skips} == {
+        (SkipReason.BELOW_MINIMUM, items[0].id),
+        (SkipReason.BELOW_MINIMUM, items[1].id),
+    }
+
+
+def test_a_small_balance_alone_sends_nothing():
+    levels = [LevelRule(**{**rule(1, 1).__dict__, "minimum_invoice_amount": Decimal("10.00")})]
+    decision = decide(customer=CUSTOMER, invoices=[inv(310, "4.95")], levels=levels, as_of=AS_OF)
+    assert not decision.sends
+    assert [s.reason for s in decision.skips] == [SkipReason.BELOW_MINIMUM]
+
+
+def test_an_invoice_without_a_rate_is_flagged_never_taken_one_to_one():
+    levels = [LevelRule(**{**rule(1, 1).__dict__, "minimum_invoice_amount": Decimal("10.00")})]
+    decision = decide(
+        customer=CUSTOMER,
+        invoices=[inv(3, "5000.00", "JPY")],
+        levels=levels,
+        as_of=AS_OF,
+        to_policy_currency=lambda code, amount: None,
+    )
+    assert not decision.sends
+    assert [s.reason for s in decision.skips] == [SkipReason.NO_RATE]
+
+
+def test_a_customer_whose_only_overdue_invoices_are_disputed_is_skipped_once():
+    decision = decide(
+        customer=CUSTOMER,
+        invoices=[inv(20, disputed=True), inv(40, disputed=True)],
+        levels=LEVELS,
+        as_of=AS_OF,
+    )
+    assert not decision.sends
+    assert [(s.reason, s.invoice_id) for s in decision.skips] == [(SkipReason.DISPUTED, None)]
+
+
+@pytest.mark.parametrize(
+    ("amount", "percent", "days", "places", "expected"),
+    [
+        ("1000.00", "10.15", 30, 2, "8.34"),  # 1000 * 10.15% * 30/365 = 8.3424
+        ("1000.00", "10.15", 365, 2, "101.50"),
+        ("250000", "10.15", 45, 0, "3128"),  # JPY: no minor unit
+        ("1000.00", "10.15", 0, 2, "0.00"),
+    ],
+)
+def test_late_interest_is_simple_actual_over_365_rounded_to_the_minor_unit(
+    amount, percent, days, places, expected
+):
+    assert late_interest(Decimal(amount), Decimal(percent), days, places) == Decimal(expected)
 
 
 def test_an_invoice_at_its_level_already_sends_nothing():
@@ -142,7 +257,8 @@ def test_every_customer_skip_reason(facts, reason):
 
 def test_a_letter_needs_a_postal_address():
     facts = CustomerFacts(1, email="a@b.c", postal_address="  ")
-    decision = decide(customer=facts, invoices=[inv(30)], levels=LEVELS, as_of=AS_OF)
+    at_two = inv(30, level=2, last=AS_OF - datetime.timedelta(days=10))
+    decision = decide(customer=facts, invoices=[at_two], levels=LEVELS, as_of=AS_OF)
     assert [s.reason for s in decision.skips] == [SkipReason.NO_ADDRESS]
 
 

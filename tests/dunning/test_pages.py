@@ -126,7 +126,7 @@ def test_the_runs_list_runs_the_same_queries_for_1_and_20_runs(accounts, manager
     one = queries()
     for _ in range(19):
         _start(accounts)
-    assert one == queries() == 7
+    assert one == queries() == 8
 
 
 def test_starting_a_run_builds_its_preview_and_opens_it(accounts, manager):
@@ -160,7 +160,7 @@ def test_the_preview_shows_level_channel_recipient_and_invoices_by_currency(acco
     assert list(comms) == ["Acme Widgets", "Bolt Brothers", "Cedar Mills"]
     acme = comms["Acme Widgets"]
     assert (acme.level.number, acme.channel, acme.recipient) == (
-        2,
+        1,
         "email",
         ["Ann Payable <ap@acme.example>"],
     )
@@ -172,8 +172,9 @@ def test_the_preview_shows_level_channel_recipient_and_invoices_by_currency(acco
     body = response.content.decode()
     assert '<td class="num"><strong>200.00 USD</strong></td>' in body
     assert '<td class="num">900.00 USD</td>' in body
-    assert "0 → <strong>2</strong>" in body
-    assert "Approve and send 3 communications" in body
+    assert "0 → <strong>1</strong>" in body  # never reminded: level 1 however late
+    assert "2 → <strong>3</strong>" in body  # Bolt's history: the final demand is next
+    assert "Review and approve 3 communications" in body
 
 
 def test_the_preview_groups_skips_by_reason_and_names_the_skipped_invoice(accounts, manager):
@@ -259,7 +260,7 @@ def test_the_preview_runs_the_same_queries_for_5_and_50_communications(accounts)
     fifty, shown_fifty = _preview_queries(client, _run_of(50, manager_user))
 
     assert (shown_five, shown_fifty) == (5 + 3, 50)
-    assert five == fifty == 15
+    assert five == fifty == 17
 
 
 def test_a_large_preview_is_paginated_with_the_filters_kept(accounts):
@@ -284,7 +285,7 @@ def test_approving_from_the_page_sends_and_shows_progress_at_100(
     run = _start(accounts)
 
     with django_capture_on_commit_callbacks(execute=True):
-        response = manager.post(f"/dunning/runs/{run.pk}/approve/")
+        response = manager.post(f"/dunning/runs/{run.pk}/approve/", {"confirm": "yes"})
 
     assert (response.status_code, response.url) == (302, f"/dunning/runs/{run.pk}/")
     run.refresh_from_db()
@@ -467,7 +468,8 @@ def test_the_policies_page_lists_levels_with_their_settings(accounts, manager):
     ]
     body = response.content.decode()
     assert "Pre-agency notice" in body and "Mark for agency placement" in body
-    assert '<td class="num">10.00 USD</td>' in body
+    assert '<td class="num">20.00 USD</td>' in body
+    assert '<td class="num">25.00 USD</td>' in body  # the final demand's minimum per invoice
     assert f'href="/dunning/levels/{_level(2).pk}/#level-{_level(2).pk}"' in body
 
 
@@ -490,7 +492,7 @@ def test_a_credit_manager_edits_a_level(accounts, manager):
     assert entry.before == {
         "days_past_due": 15,
         "channel": "email",
-        "minimum_overdue_amount": "10.00",
+        "minimum_overdue_amount": "20.00",
     }
 
 

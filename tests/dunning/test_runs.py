@@ -2,20 +2,29 @@
 
 from __future__ import annotations
 
+import base64
+import contextlib
 import datetime
 import io
+import json
+import os
+import threading
 
 import pytest
+import redis
 from django.core import mail
+from django.db import connection
 from pypdf import PdfReader
 
 from accounts import roles
 from accounts.errors import ServiceError
-from collections_app.models import Activity, Escalation
+from accounts.models import AuditEntry
+from collections_app.models import Activity, Escalation, FollowUp
 from dunning import services as dunning
 from dunning.models import (
     CommunicationStatus,
     DunningCommunication,
+    DunningProfile,
     DunningRun,
     DunningRunStatus,
     DunningRunTrigger,
@@ -26,6 +35,7 @@ from tests.collections_app.workflow import (
     account,
     collector,
     credit_manager,
+    days,
     overdue_invoice,
     today,
 )
@@ -53,6 +63,11 @@ def book():
         "nomail": overdue_invoice(no_mail, "300.00", days_late=5, number="NOMAIL-1"),
         "current": overdue_invoice(emailed, "55.00", days_late=0, number="ACME-NOTDUE"),
     }
+    # Bolt's first two levels went out from the previous system, 34 and 20 days ago.
+    for level, ago in ((1, 34), (2, 20)):
+        dunning.invoice_dunning_history_record(
+            actor=manager, invoice=inv["bolt"], level_number=level, sent_on=today() - days(ago)
+        )
     return {"manager": manager, "acme": emailed, "bolt": lettered, "inv": inv}
 
 
@@ -62,10 +77,11 @@ def test_preview_says_who_gets_what_and_who_is_skipped(book):
     comms = {c.customer.name: c for c in run.communications.select_related("customer", "level")}
     assert set(comms) == {"Acme Widgets", "Bolt Brothers"}
     acme = comms["Acme Widgets"]
-    assert (acme.level.number, acme.channel, acme.to_address) == (2, "email", "ap@acme.example")
+    # Never reminded: both invoices start at level 1, however late ACME-2 is.
+    assert (acme.level.number, acme.channel, acme.to_address) == (1, "email", "ap@acme.example")
     assert sorted(acme.lines.values_list("invoice__number", "level_number")) == [
         ("ACME-1", 1),
-        ("ACME-2", 2),
+        ("ACME-2", 1),
     ]
     assert (comms["Bolt Brothers"].level.number, comms["Bolt Brothers"].channel) == (3, "letter")
     skips = {(s.customer.name, s.reason) for s in run.skips.select_related("customer")}
@@ -98,13 +114,16 @@ def test_approved_run_sends_once_advances_levels_and_logs_the_pdf(
     assert "ACME-NOTDUE" in statement and "Remittance slip" in statement
 
     levels = dict(InvoiceDunning.objects.values_list("invoice__number", "level_number"))
-    assert levels == {"ACME-1": 1, "ACME-2": 2, "BOLT-1": 3}
+    assert levels == {"ACME-1": 1, "ACME-2": 1, "BOLT-1": 3}
     acme_activity = Activity.objects.get(customer=book["acme"], kind="email")
     assert acme_activity.document.name.endswith(".pdf")
     letter = DunningCommunication.objects.get(customer=book["bolt"])
     assert letter.status == CommunicationStatus.SENT and letter.activity.kind == "letter"
-    # Final demand notifies the credit manager.
-    assert Escalation.objects.filter(customer=book["bolt"]).count() == 1
+    # Final demand notifies the credit manager, on the manager's list only: no follow-up
+    # that would show in the collector's queue as due today.
+    escalation = Escalation.objects.get(customer=book["bolt"])
+    assert escalation.assigned_to == book["manager"]
+    assert not FollowUp.objects.filter(customer=book["bolt"]).exists()
     run.refresh_from_db()
     assert run.print_file.name.endswith(".pdf")
     printed = PdfReader(run.print_file.open("rb"))
@@ -144,7 +163,7 @@ def test_sending_twice_sends_once(book, django_capture_on_commit_callbacks):
     run = dunning.dunning_run_start(actor=book["manager"])
     with django_capture_on_commit_callbacks(execute=False):
         dunning.dunning_run_approve(actor=book["manager"], run=run)
-    comm = run.communications.get(channel="email")
+    comm = run.communications.get(customer=book["acme"])
     assert communication_send(comm.pk) == "sent"
     assert communication_send(comm.pk) == "sent"
     assert len(mail.outbox) == 1
@@ -181,6 +200,16 @@ def test_collectors_cannot_start_or_approve_runs(book):
     cora = user_in_role(roles.COLLECTOR, "cora2")
     with pytest.raises(ServiceError):
         dunning.dunning_run_start(actor=cora)
+    assert DunningRun.objects.count() == 0
+
+    run = dunning.dunning_run_start(actor=book["manager"])
+    with pytest.raises(ServiceError):
+        dunning.dunning_run_approve(actor=cora, run=run)
+
+    run.refresh_from_db()
+    assert (run.status, run.approved_at) == (DunningRunStatus.PREVIEW, None)
+    assert set(run.communications.values_list("status", flat=True)) == {"planned"}
+    assert not AuditEntry.objects.filter(action="dunning.run.approve").exists()
 
 
 def test_dunning_stop_needs_a_reason_and_an_end_and_skips_the_customer(book):
@@ -195,6 +224,8 @@ def test_dunning_stop_needs_a_reason_and_an_end_and_skips_the_customer(book):
             actor=manager, customer=book["acme"], reason="legal", until=None
         )
     assert err.value.field == "until"
+    assert not DunningProfile.objects.filter(customer=book["acme"]).exclude(stop_reason="").exists()
+    assert not AuditEntry.objects.filter(action="dunning.stop").exists()
     dunning.dunning_stop_customer(
         actor=manager, customer=book["acme"], reason="in legal review", until=today()
     )
@@ -221,24 +252,78 @@ def test_an_invoice_stop_leaves_that_invoice_out(book):
     assert run.skips.filter(reason=SkipReason.INVOICE_STOP).count() == 1
 
 
-def test_a_send_that_finds_its_communication_busy_looks_again_later(monkeypatch):
-    """A duplicate that finds the lock held is not dropped: the holder may be dying."""
-    from dunning import sending, tasks
+@contextlib.contextmanager
+def _held_elsewhere(communication_id: int):
+    """The communication's advisory lock, held by another session (a worker mid-send)."""
+    from dunning.sending import advisory_lock
 
-    queued = []
-    monkeypatch.setattr(sending, "communication_send", lambda pk, final_attempt: "busy")
-    monkeypatch.setattr(
-        tasks.dunning_send, "apply_async", lambda **kw: queued.append(kw), raising=False
-    )
-    assert tasks.dunning_send.run(7) == "busy"
-    assert queued == [
-        {
-            "args": [7],
-            "kwargs": {"busy_checks": 1},
-            "countdown": tasks.BUSY_RECHECK_SECONDS,
-            "queue": "celery",
-        }
-    ]
-    queued.clear()
-    tasks.dunning_send.run(7, busy_checks=tasks.BUSY_RECHECKS)
-    assert queued == []  # bounded: a lock held for five minutes is a person's problem
+    held, release = threading.Event(), threading.Event()
+
+    def holder():
+        try:
+            with advisory_lock(communication_id) as got:
+                assert got
+                held.set()
+                release.wait(30)
+        finally:
+            connection.close()  # this thread's own connection
+
+    thread = threading.Thread(target=holder)
+    thread.start()
+    try:
+        assert held.wait(10)
+        yield
+    finally:
+        release.set()
+        thread.join(10)
+
+
+def _queued_messages(broker, queue: str) -> list[tuple[str, list, dict]]:
+    """(task name, args, kwargs) of each message waiting in a Redis queue, oldest first."""
+    found = []
+    for raw in reversed(broker.lrange(queue, 0, -1)):
+        message = json.loads(raw)
+        args, kwargs, _embed = json.loads(base64.b64decode(message["body"]))
+        found.append((message["headers"]["task"], args, kwargs))
+    return found
+
+
+def test_a_send_that_finds_its_communication_busy_is_queued_again_and_sends_once(
+    book, settings, django_capture_on_commit_callbacks
+):
+    """A duplicate delivery that finds another session holding the communication is not
+    dropped (the holder may be a dying worker) and does not send: it goes back to the queue,
+    and once the lock is free that message sends the communication, once."""
+    from dunning.tasks import dunning_send
+
+    settings.DUNNING_QUEUE = f"dunning-busy-test-{os.getpid()}"
+    broker = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    broker.delete(settings.DUNNING_QUEUE)
+    run = dunning.dunning_run_start(actor=book["manager"])
+    with django_capture_on_commit_callbacks(execute=False):  # no dispatcher: we deliver
+        dunning.dunning_run_approve(actor=book["manager"], run=run)
+    comm = run.communications.get(customer=book["acme"])
+    try:
+        with _held_elsewhere(comm.pk):
+            outcome = dunning_send.apply(args=[comm.pk]).get()
+            comm.refresh_from_db()
+            (again,) = _queued_messages(broker, settings.DUNNING_QUEUE)
+
+        assert (outcome, comm.status, comm.attempts, len(mail.outbox)) == (
+            "busy",
+            CommunicationStatus.QUEUED,
+            0,
+            0,
+        )
+        task, args, kwargs = again
+        assert (task, args) == ("dunning.tasks.dunning_send", [comm.pk])
+
+        # The lock is free: the message that was queued again sends; a further duplicate not.
+        assert dunning_send.apply(args=args, kwargs=kwargs).get() == "sent"
+        assert dunning_send.apply(args=args, kwargs=kwargs).get() == "sent"
+        comm.refresh_from_db()
+        assert (comm.status, comm.attempts) == (CommunicationStatus.SENT, 1)
+        assert [m.to for m in mail.outbox] == [["ap@acme.example"]]
+    finally:
+        broker.delete(settings.DUNNING_QUEUE)
+        broker.close()

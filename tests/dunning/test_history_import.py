@@ -1,0 +1,60 @@
+"""Dunning history from a previous system, imported from CSV: the next run continues from it."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from dunning import services as dunning
+from dunning.models import InvoiceDunning, InvoiceDunningStep
+from tests.collections_app.workflow import (
+    account,
+    collector,
+    credit_manager,
+    days,
+    overdue_invoice,
+    today,
+)
+from tests.dunning.pages import ensure_dunning_defaults
+from tests.factories import ContactFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def acme():
+    ensure_dunning_defaults()
+    customer = account(collector("cora"), "Acme Widgets", billing_address="1 Main St\nTown")
+    ContactFactory(customer=customer, email="ap@acme.example", is_primary=True)
+    overdue_invoice(customer, "900.00", days_late=45, number="ACME-1")
+    return customer
+
+
+def csv_file(tmp_path, text: str) -> str:
+    path = tmp_path / "history.csv"
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+def test_imported_levels_are_where_the_next_run_continues(acme, tmp_path):
+    first, second = today() - days(40), today() - days(25)
+    path = csv_file(tmp_path, f"invoice,level,sent_on\nACME-1,1,{first}\nACME-1,2,{second}\n")
+
+    call_command("import_dunning_history", path)
+
+    assert list(InvoiceDunningStep.objects.values_list("level_number", "sent_on", "source")) == [
+        (1, first, "imported"),
+        (2, second, "imported"),
+    ]
+    run = dunning.dunning_run_start(actor=credit_manager("carla"))
+    assert run.communications.get().level.number == 3
+
+
+def test_a_file_that_skips_a_level_records_nothing(acme, tmp_path):
+    path = csv_file(tmp_path, f"invoice,level,sent_on\nACME-1,2,{today() - days(25)}\n")
+
+    with pytest.raises(CommandError, match="ACME-1 is at level 0: record level 1 next"):
+        call_command("import_dunning_history", path)
+
+    assert not InvoiceDunningStep.objects.exists()
+    assert not InvoiceDunning.objects.exists()
