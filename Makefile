@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PYTHON ?= python3
 
-.PHONY: install run test lint format bench clean
+.PHONY: install run test lint format bench messages clean
 
 install: $(VENV)/.installed node_modules/.installed
 
@@ -37,6 +37,16 @@ lint: install
 format: install
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
+
+# Letters, statements and their e-mails in German and French: collect the strings into each
+# app's locale/<lang>/LC_MESSAGES/django.po, then compile the .mo files (committed, so running
+# the app needs no gettext tools; tests/dunning/test_languages.py checks they match).
+LOCALE_APPS := accounts invoices dunning
+messages: install
+	for app in $(LOCALE_APPS); do \
+	  (cd $$app && ../$(PY) ../manage.py makemessages -l de -l fr -e html,txt,py --no-wrap \
+	    --no-location && ../$(PY) ../manage.py compilemessages) || exit 1; \
+	done
 
 # Benchmarks on PostgreSQL with the large generated data set (see tests/bench/README.md).
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/dunwell_bench

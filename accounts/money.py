@@ -30,3 +30,42 @@ def to_positive_money(value: object, *, field: str = "amount") -> Decimal:
     if amount <= 0:
         raise ServiceError(f"{field} must be greater than zero, got {amount}", field=field)
     return amount
+
+
+def minor_unit(currency: object) -> int:
+    """The decimal places of a currency: a Currency row's own, or for a code the reference
+    table's (ISO 4217), then the database's; two when the code is unknown."""
+    places = getattr(currency, "decimal_places", None)
+    if places is not None:
+        return int(places)
+    code = str(getattr(currency, "code", currency) or "")
+    if not code:
+        return 2
+    if code not in _PLACES_BY_CODE:
+        from .models import Currency
+
+        row = Currency.objects.filter(code=code).values_list("decimal_places", flat=True)
+        if not row:
+            return 2
+        _PLACES_BY_CODE[code] = int(row[0])
+    return _PLACES_BY_CODE[code]
+
+
+def in_minor_units(amount: Decimal, currency: object, *, field: str = "amount") -> Decimal:
+    """Refuse an amount with more decimal places than its currency has (100.50 JPY)."""
+    places = minor_unit(currency)
+    quantum = Decimal(1).scaleb(-places)
+    if amount != amount.quantize(quantum):
+        code = getattr(currency, "code", currency)
+        unit = "no decimal places" if places == 0 else f"at most {places} decimal places"
+        raise ServiceError(f"{amount} {code}: {code} amounts have {unit}", field=field)
+    return amount
+
+
+def _reference_places() -> dict[str, int]:
+    from .reference_data import CURRENCIES
+
+    return {code: places for code, _name, places in CURRENCIES}
+
+
+_PLACES_BY_CODE: dict[str, int] = _reference_places()

@@ -5,11 +5,11 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 
 from .audit import audit_record, snapshot
 from .errors import ServiceError
+from .hooks import run_customer_changed
 from .models import Contact, CreditStatus, Currency, Customer, PaymentTerms
 from .money import to_money
 
@@ -126,6 +126,7 @@ def customer_update(*, actor, customer: Customer, **changes: Any) -> Customer:
                 before={k: before[k] for k in changed},
                 after={k: after[k] for k in changed},
             )
+            run_customer_changed(locked.pk, changed)
     for name in changes:
         setattr(customer, name, getattr(locked, name))
     return customer
@@ -179,7 +180,3 @@ def contact_add(
             after=snapshot(contact, ["customer", "name", "email", "phone", "role", "is_primary"]),
         )
     return contact
-
-
-def collector_by_username(username: str):
-    return get_user_model().objects.filter(username=username, is_active=True).first()

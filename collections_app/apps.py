@@ -22,9 +22,16 @@ class CollectionsAppConfig(AppConfig):
     def ready(self) -> None:
         post_migrate.connect(_ensure_roles_and_reference_data, sender=self)
 
-        from invoices import hooks
+        from accounts import hooks as account_hooks
+        from invoices import hooks as ledger_hooks
 
         from .services.promises import on_cash_applied
+        from .services.reactions import on_customer_changed, on_ledger_changed
 
-        if on_cash_applied not in hooks.cash_applied_hooks:
-            hooks.cash_applied_hooks.append(on_cash_applied)
+        for hooks, reaction in (
+            (ledger_hooks.cash_applied_hooks, on_cash_applied),
+            (ledger_hooks.ledger_changed_hooks, on_ledger_changed),
+            (account_hooks.customer_changed_hooks, on_customer_changed),
+        ):
+            if reaction not in hooks:
+                hooks.append(reaction)

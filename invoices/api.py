@@ -255,16 +255,12 @@ class PaymentViewSet(_LedgerViewSet):
         data = dict(serializer.validated_data)
         rows = data.pop("allocations", [])
         oldest_first = data.pop("apply_oldest_first", False)
-        payment = services.payment_post(
+        serializer.instance = services.payment_post(
             actor=self.request.user,
             allocations=_allocations(self.request.user, rows),
+            apply_oldest_first=oldest_first,
             **data,
         )
-        if oldest_first:
-            services.payment_apply_oldest_first(
-                actor=self.request.user, payment=payment, effective_date=payment.received_date
-            )
-        serializer.instance = payment
 
     @extend_schema(
         request=ApplyRequestSerializer,

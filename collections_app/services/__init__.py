@@ -1,7 +1,7 @@
 """Every write of the collector's workflow (DESIGN.md "services")."""
 
 from .activities import call_log, note_add
-from .disputes import dispute_raise, dispute_resolve
+from .disputes import dispute_close, dispute_raise
 from .emails import EMAIL_TEMPLATES, statement_email_send, statement_pdf
 from .escalations import escalation_raise, escalation_resolve
 from .follow_ups import follow_up_complete, follow_up_schedule
@@ -14,8 +14,8 @@ __all__ = [
     "EMAIL_TEMPLATES",
     "call_log",
     "customers_reassign",
+    "dispute_close",
     "dispute_raise",
-    "dispute_resolve",
     "escalation_raise",
     "escalation_resolve",
     "follow_up_complete",

@@ -1,4 +1,6 @@
-"""The collector's side of raising a dispute: the record itself is ``disputes``'s."""
+"""The collector's side of a dispute: ``dispute_raise`` opens one and ``dispute_close``
+resolves it (``disputes.services.dispute_open`` / ``dispute_resolve`` own the record), each
+with its line on the timeline and the queue score refreshed."""
 
 from __future__ import annotations
 
@@ -46,7 +48,7 @@ def dispute_raise(
     return dispute
 
 
-def dispute_resolve(*, actor, dispute: Dispute, resolution: str) -> Dispute:
+def dispute_close(*, actor, dispute: Dispute, resolution: str) -> Dispute:
     with transaction.atomic():
         dispute = disputes.dispute_resolve(actor=actor, dispute=dispute, resolution=resolution)
         activity_add(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts import roles
@@ -26,20 +26,36 @@ def credit_manager_for(customer: Customer):
     )
 
 
-def escalation_raise(*, actor, customer: Customer, reason: str) -> Escalation:
+def escalation_raise(
+    *, actor, customer: Customer, reason: str, follow_up: bool = True
+) -> Escalation:
+    """Escalate an account; one that is already escalated is refused (code "duplicate").
+
+    The customer row is locked before the check, so a collector's click and a dunning
+    worker escalating the same account queue up, and the second one is refused; the
+    partial unique index (one open escalation per customer) backs the lock up.
+
+    ``follow_up=False`` (dunning) leaves it on the credit manager's list only: a follow-up
+    due today would show in the collector's queue as work for the collector.
+    """
     reason = reason.strip()
     if len(reason) < 5:
         raise ServiceError("say why the account needs the credit manager", field="reason")
-    if Escalation.objects.filter(customer=customer, status=EscalationStatus.OPEN).exists():
-        raise ServiceError("this account is already escalated", field="reason", code="duplicate")
     manager = credit_manager_for(customer)
     with transaction.atomic():
-        escalation = Escalation.objects.create(
-            customer=customer,
-            reason=reason,
-            assigned_to=manager,
-            raised_by=actor if getattr(actor, "is_authenticated", False) else None,
-        )
+        Customer.objects.select_for_update().filter(pk=customer.pk).first()
+        if Escalation.objects.filter(customer=customer, status=EscalationStatus.OPEN).exists():
+            raise _already_escalated()
+        try:
+            with transaction.atomic():
+                escalation = Escalation.objects.create(
+                    customer=customer,
+                    reason=reason,
+                    assigned_to=manager,
+                    raised_by=actor if getattr(actor, "is_authenticated", False) else None,
+                )
+        except IntegrityError:
+            raise _already_escalated() from None
         to_whom = manager.get_username() if manager else "the credit managers"
         activity_add(
             actor=actor,
@@ -48,7 +64,7 @@ def escalation_raise(*, actor, customer: Customer, reason: str) -> Escalation:
             summary=f"Escalated to {to_whom}",
             note=reason,
         )
-        if manager is not None:
+        if manager is not None and follow_up:
             FollowUp.objects.create(
                 customer=customer,
                 assigned_to=manager,
@@ -68,6 +84,10 @@ def escalation_raise(*, actor, customer: Customer, reason: str) -> Escalation:
         )
         queue_state_refresh(customer_ids=[customer.pk])
     return escalation
+
+
+def _already_escalated() -> ServiceError:
+    return ServiceError("this account is already escalated", field="reason", code="duplicate")
 
 
 def escalation_resolve(*, actor, escalation: Escalation, resolution: str) -> Escalation:

@@ -21,7 +21,7 @@ from django.utils import timezone
 from accounts.audit import audit_record
 from accounts.errors import ServiceError
 from accounts.models import Customer
-from accounts.money import to_positive_money
+from accounts.money import in_minor_units, to_positive_money
 
 from ..models import (
     PAYMENT_PLAN_TRANSITIONS,
@@ -83,6 +83,8 @@ def payment_plan_agree(
         raise ServiceError("instalment dates must be strictly increasing", field="installments")
     total = sum((amount for _, amount in rows), Decimal("0"))
     currency = customer.currency_id
+    for _, amount in rows:
+        in_minor_units(amount, currency, field="installments")
     with transaction.atomic():
         plan = PaymentPlan.objects.create(
             customer=customer,

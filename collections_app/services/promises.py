@@ -19,7 +19,7 @@ from django.utils import timezone
 from accounts.audit import audit_record
 from accounts.errors import ServiceError
 from accounts.models import Contact, Customer
-from accounts.money import to_positive_money
+from accounts.money import in_minor_units, to_positive_money
 from invoices.models import Invoice
 
 from ..models import (
@@ -66,10 +66,6 @@ def grace_days() -> int:
     return int(getattr(settings, "PROMISE_GRACE_DAYS", 3))
 
 
-def promise_deadline(promise: Promise) -> datetime.date:
-    return promise.promised_date + datetime.timedelta(days=grace_days())
-
-
 def promise_record(
     *,
     actor,
@@ -100,6 +96,7 @@ def promise_record(
     if len(currencies) > 1:
         raise ServiceError("a promise covers invoices of one currency", field="invoices")
     currency = currencies.pop()
+    in_minor_units(amount, currency)
     if invoices:
         covered = sum((i.open_amount for i in invoices), Decimal("0"))
         if amount > covered:

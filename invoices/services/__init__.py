@@ -9,7 +9,7 @@ from .allocations import Allocation
 from .applications import application_reverse
 from .credit_memos import credit_memo_apply, credit_memo_issue
 from .invoices import invoice_create
-from .payments import payment_apply, payment_apply_oldest_first, payment_post
+from .payments import payment_apply, payment_apply_oldest_first, payment_post, payment_void
 
 __all__ = [
     "Allocation",
@@ -21,4 +21,5 @@ __all__ = [
     "payment_apply",
     "payment_apply_oldest_first",
     "payment_post",
+    "payment_void",
 ]

@@ -9,8 +9,9 @@ from django.utils import timezone
 
 from accounts.audit import audit_record
 from accounts.errors import ServiceError
-from accounts.money import to_positive_money
+from accounts.money import in_minor_units, to_positive_money
 
+from ..hooks import run_ledger_changed
 from ..models import Adjustment, AdjustmentKind, Invoice
 from .allocations import lock_invoices, movement_dates_widened
 
@@ -40,6 +41,7 @@ def invoice_adjust(
         locked = lock_invoices([invoice.pk]).get(invoice.pk)
         if locked is None:
             raise ServiceError(f"invoice {invoice.pk} does not exist", field="invoice")
+        in_minor_units(amount, locked.currency_id)
         if amount > locked.open_amount:
             raise ServiceError(
                 f"{amount} exceeds the open balance {locked.open_amount} "
@@ -56,8 +58,7 @@ def invoice_adjust(
             reason=reason.strip()[:200],
             created_by=actor if getattr(actor, "is_authenticated", False) else None,
         )
-        # The row is locked: write the exact Decimal. F() arithmetic runs in floats on SQLite
-        # and can leave -1e-14, which the open >= 0 CHECK refuses.
+        # The row is locked, so the balance computed from it is the one to write.
         Invoice.objects.filter(pk=locked.pk).update(
             open_amount=locked.open_amount - amount,
             **movement_dates_widened(adjustment.effective_date),
@@ -75,5 +76,6 @@ def invoice_adjust(
                 "reason": reason,
             },
         )
+        run_ledger_changed([locked.customer_id])
     invoice.open_amount = locked.open_amount - amount
     return adjustment

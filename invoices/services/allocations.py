@@ -11,7 +11,7 @@ from django.db.models.functions import Coalesce, Greatest, Least
 
 from accounts.audit import audit_record
 from accounts.errors import ServiceError
-from accounts.money import ZERO, to_positive_money
+from accounts.money import ZERO, in_minor_units, to_positive_money
 
 from ..hooks import run_cash_applied
 from ..models import Application, CreditMemo, Invoice, Payment
@@ -100,6 +100,7 @@ def apply_locked(
                 field=field,
                 code="currency_mismatch",
             )
+        in_minor_units(amount, invoice.currency_id, field=f"{field}.amount")
         if amount > invoice.open_amount:
             raise ServiceError(
                 f"{amount} exceeds the open balance {invoice.open_amount} "

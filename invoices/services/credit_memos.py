@@ -9,7 +9,7 @@ from django.utils import timezone
 from accounts.audit import audit_record, snapshot
 from accounts.errors import ServiceError
 from accounts.models import Currency, Customer
-from accounts.money import to_positive_money
+from accounts.money import in_minor_units, to_positive_money
 
 from ..models import Application, CreditMemo
 from .allocations import Allocation, apply_locked, lock_invoices, lock_source
@@ -35,8 +35,10 @@ def credit_memo_issue(
     if not (reason or "").strip():
         raise ServiceError("say why the credit is issued", field="reason")
     currency_code = getattr(currency, "code", currency) or customer.currency_id
-    if not Currency.objects.filter(code=currency_code).exists():
+    currency_row = Currency.objects.filter(code=currency_code).first()
+    if currency_row is None:
         raise ServiceError(f"unknown currency {currency_code!r}", field="currency")
+    in_minor_units(amount, currency_row)
     try:
         with transaction.atomic():
             memo = CreditMemo.objects.create(

@@ -7,8 +7,9 @@ from django.db import IntegrityError, transaction
 from accounts.audit import audit_record, snapshot
 from accounts.errors import ServiceError
 from accounts.models import Currency, Customer
-from accounts.money import to_positive_money
+from accounts.money import in_minor_units, to_positive_money
 
+from ..hooks import run_ledger_changed
 from ..models import Invoice
 
 INVOICE_FIELDS = ["number", "customer", "issue_date", "due_date", "amount", "currency", "po_number"]
@@ -34,8 +35,10 @@ def invoice_create(
             f"due date {due_date} is before issue date {issue_date}", field="due_date"
         )
     currency_code = getattr(currency, "code", currency) or customer.currency_id
-    if not Currency.objects.filter(code=currency_code).exists():
+    currency_row = Currency.objects.filter(code=currency_code).first()
+    if currency_row is None:
         raise ServiceError(f"unknown currency {currency_code!r}", field="currency")
+    in_minor_units(amount, currency_row)
     try:
         with transaction.atomic():
             invoice = Invoice.objects.create(
@@ -54,6 +57,7 @@ def invoice_create(
                 instance=invoice,
                 after=snapshot(invoice, INVOICE_FIELDS),
             )
+            run_ledger_changed([customer.pk])
     except IntegrityError:
         if Invoice.objects.filter(number=number).exists():
             raise ServiceError(

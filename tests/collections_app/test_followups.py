@@ -3,8 +3,9 @@
 import pytest
 
 from accounts.errors import ServiceError
+from accounts.models import AuditEntry
 from collections_app import services
-from collections_app.models import FollowUp, FollowUpStatus
+from collections_app.models import Escalation, FollowUp, FollowUpStatus
 from collections_app.services.follow_ups import follow_ups_close_on_contact
 from tests.factories import UserFactory
 
@@ -41,15 +42,20 @@ def test_a_follow_up_cannot_go_to_someone_outside_collections(alice):
             actor=alice, customer=account(alice), due_date=today(), assigned_to=UserFactory()
         )
     assert refusal.value.field == "assigned_to"
+    assert FollowUp.objects.count() == 0
+    assert not AuditEntry.objects.filter(action="follow_up.schedule").exists()
 
 
 def test_a_done_follow_up_cannot_be_done_again(alice):
     follow_up = services.follow_up_schedule(actor=alice, customer=account(alice), due_date=today())
     services.follow_up_complete(actor=alice, follow_up=follow_up)
+    done = FollowUp.objects.values().get(pk=follow_up.pk)
 
     with pytest.raises(ServiceError) as refusal:
         services.follow_up_complete(actor=alice, follow_up=follow_up)
     assert refusal.value.code == "invalid_transition"
+    assert FollowUp.objects.values().get(pk=follow_up.pk) == done
+    assert AuditEntry.objects.filter(action="follow_up.complete").count() == 1
 
 
 def test_contact_today_closes_the_follow_ups_due_for_that_collector(alice):
@@ -69,12 +75,18 @@ def test_an_account_is_escalated_once_until_resolved(alice):
     with pytest.raises(ServiceError) as refusal:
         services.escalation_raise(actor=alice, customer=customer, reason="again, please")
     assert refusal.value.code == "duplicate"
+    assert list(Escalation.objects.values_list("customer", "reason")) == [
+        (customer.pk, "asks for a manager")
+    ]
+    assert AuditEntry.objects.filter(action="escalation.raise").count() == 1
 
 
 def test_an_escalation_needs_a_reason(alice):
     with pytest.raises(ServiceError) as refusal:
         services.escalation_raise(actor=alice, customer=account(alice), reason=" ")
     assert refusal.value.field == "reason"
+    assert Escalation.objects.count() == 0
+    assert not AuditEntry.objects.filter(action="escalation.raise").exists()
 
 
 def test_a_call_that_reaches_the_customer_settles_todays_follow_up_and_no_answer_does_not(alice):

@@ -98,6 +98,8 @@ def test_a_promise_cannot_exceed_what_is_open_on_the_invoices_it_covers(alice, n
         _promise(alice, northwind, "500.01", invoices=[inv])
     assert refusal.value.field == "amount"
     assert refusal.value.message == "500.01 is more than the 500.00 USD open on those invoices"
+    assert Promise.objects.count() == 0
+    assert not AuditEntry.objects.filter(action="promise.record").exists()
 
 
 def test_a_float_amount_is_refused(alice, northwind):
@@ -106,6 +108,8 @@ def test_a_float_amount_is_refused(alice, northwind):
             actor=alice, customer=northwind, amount=10.5, promised_date=today() + days(1)
         )
     assert refusal.value.field == "amount"
+    assert Promise.objects.count() == 0
+    assert not AuditEntry.objects.filter(action="promise.record").exists()
 
 
 def test_cash_reaching_the_amount_on_the_covered_invoices_keeps_the_promise_at_once(
@@ -254,6 +258,9 @@ def test_a_cancelled_promise_is_not_judged_again(alice, northwind):
     assert (promise.status, promise.collected_amount) == ("cancelled", Decimal("0.00"))
     with pytest.raises(ServiceError):
         services.promise_cancel(actor=alice, promise=promise, reason="again")
+    promise.refresh_from_db()
+    assert (promise.status, promise.collected_amount) == ("cancelled", Decimal("0.00"))
+    assert AuditEntry.objects.filter(action="promise.cancel").count() == 1
 
 
 @pytest.mark.parametrize(

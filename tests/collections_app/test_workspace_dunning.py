@@ -224,6 +224,13 @@ def test_each_open_invoice_shows_its_level_and_the_letter_pdf_is_on_the_timeline
     newer = overdue_invoice(northwind, "100.00", days_late=3, number="NW-NEW")
     not_due = overdue_invoice(northwind, "50.00", days_late=0, number="NW-CURRENT")
     carla = credit_manager()
+    # Its first reminder went out from the previous system: NW-OLD climbs to level 2.
+    dunning.invoice_dunning_history_record(
+        actor=carla,
+        invoice=older,
+        level_number=1,
+        sent_on=today() - days(15),
+    )
     run = dunning.dunning_run_start(actor=carla)
     eager = celery_app.conf.task_always_eager
     celery_app.conf.task_always_eager = True

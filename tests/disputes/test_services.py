@@ -74,6 +74,8 @@ def test_a_dispute_needs_a_known_reason_and_invoices(alice):
     with pytest.raises(ServiceError) as refusal:
         dispute_open(actor=alice, customer=customer, invoice_ids=[], reason_code="pricing")
     assert refusal.value.field == "invoices"
+    assert Dispute.objects.count() == 0
+    assert not AuditEntry.objects.filter(action="dispute.open").exists()
 
 
 def test_a_dispute_cannot_name_another_customers_invoice(alice):
@@ -83,6 +85,8 @@ def test_a_dispute_cannot_name_another_customers_invoice(alice):
     with pytest.raises(ServiceError) as refusal:
         dispute_open(actor=alice, customer=customer, invoice_ids=[other.pk], reason_code="pricing")
     assert refusal.value.field == "invoices"
+    assert Dispute.objects.count() == 0
+    assert not AuditEntry.objects.filter(action="dispute.open").exists()
 
 
 # --- resolving: when and how, for the dispute cycle time ----------------------------------
@@ -135,6 +139,7 @@ def test_an_overlong_resolution_is_refused_and_nothing_changes(alice):
         None,
         "",
     )
+    assert not AuditEntry.objects.filter(action="dispute.resolve").exists()
 
 
 @pytest.mark.parametrize(

@@ -1,12 +1,13 @@
 """Browser tests: Debian's Chromium driven by Playwright against the live test server."""
 
 import os
-import shutil
 from pathlib import Path
 
 import pytest
 
-CHROMIUM = "/usr/bin/chromium"
+from tests.conftest import CHROMIUM_MISSING
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 
 # Playwright's sync API runs an event loop in the test thread; the ORM calls made by
@@ -14,15 +15,24 @@ ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
+def _chromium(playwright) -> str | None:
+    """Debian's chromium (.ci/run installs it), else one from `playwright install chromium`."""
+    if Path(CHROMIUM).exists():
+        return CHROMIUM
+    bundled = playwright.chromium.executable_path
+    return bundled if bundled and Path(bundled).exists() else None
+
+
 @pytest.fixture(scope="session")
 def browser():
-    if not Path(CHROMIUM).exists() or shutil.which("chromium") is None:
-        pytest.skip("Debian's chromium is not installed (.ci/run installs it)")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
+        executable = _chromium(playwright)
+        if executable is None:
+            pytest.skip(f"{CHROMIUM_MISSING} ({CHROMIUM} or Playwright's)")
         browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
+            executable_path=executable,
             headless=True,
             args=[
                 "--no-sandbox",

@@ -83,7 +83,14 @@ def test_credit_manager_previews_approves_and_retries_a_failed_e_mail(
     page.get_by_role("link", name="Clear filters").click()
     page.wait_for_url(f"**/dunning/runs/{run.pk}/")
 
-    # Approve: the sends run in the request (eager Celery); Acme's mailbox is refused.
+    # Approve: a confirmation page says what goes out and asks for the box to be ticked;
+    # the sends run in the request (eager Celery); Acme's mailbox is refused.
+    page.get_by_role("link", name="Review and approve 3 communications…").click()
+    page.wait_for_url(f"**/dunning/runs/{run.pk}/approve/")
+    summary = page.locator("table.approval-summary").inner_text()
+    assert "1. Friendly reminder" in summary and "3. Final demand" in summary
+    screenshot("dunning_run_confirm")
+    page.get_by_label("I have checked the preview").check()
     approve = page.get_by_role("button", name="Approve and send 3 communications")
     approve.focus()
     page.keyboard.press("Enter")

@@ -85,6 +85,8 @@ def test_a_refused_application_leaves_the_movement_dates_alone():
         )
 
     assert _bounds(inv) == (None, None)
+    assert Invoice.objects.get(pk=inv.pk).open_amount == Decimal("100.00")
+    assert Application.objects.count() == 0
 
 
 def test_the_nightly_check_reports_bounds_that_miss_a_movement():

@@ -83,6 +83,9 @@ def test_reversal_restores_balances_and_cannot_be_repeated():
     with pytest.raises(ServiceError, match="already reversed"):
         services.application_reverse(actor=None, application=application)
     assert Application.objects.count() == 2
+    inv.refresh_from_db()
+    cash.refresh_from_db()
+    assert (inv.open_amount, cash.unapplied_amount) == (Decimal("100.00"), Decimal("100.00"))
 
 
 def test_the_database_refuses_to_edit_an_application():
@@ -114,6 +117,10 @@ def test_cash_in_another_currency_is_refused():
             allocations=[services.Allocation(invoice_id=inv.pk, amount=Decimal("10.00"))],
         )
     assert refused.value.code == "currency_mismatch"
+    inv.refresh_from_db()
+    cash.refresh_from_db()
+    assert (inv.open_amount, cash.unapplied_amount) == (Decimal("100.00"), Decimal("100.00"))
+    assert Application.objects.count() == 0
 
 
 def test_credit_memo_and_write_off_close_an_invoice():

@@ -460,6 +460,7 @@ def test_an_amount_that_is_not_a_finite_ledger_number_is_refused(amount):
 
 def test_an_amount_too_large_for_decimal_precision_is_refused_as_a_service_error():
     customer = CustomerFactory()
+    before = ledger_state()
 
     with pytest.raises(ServiceError, match="too large"):
         services.payment_post(
@@ -469,6 +470,8 @@ def test_an_amount_too_large_for_decimal_precision_is_refused_as_a_service_error
             received_date=FEB_1,
             amount="1e30",
         )
+
+    assert ledger_state() == before
 
 
 def test_a_trailing_zero_third_decimal_place_is_the_same_amount_and_is_accepted():
