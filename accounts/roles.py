@@ -9,6 +9,9 @@ CREDIT_MANAGER = "Credit Manager"
 FINANCE = "Finance"
 CFO = "CFO"
 ADMIN = "Admin"
+# Sales, shipping and billing staff who resolve disputes routed to their department or
+# assigned to them, and see nothing else of a customer's ledger (docs/disputes.md).
+RESOLVER = "Resolver"
 
 _VIEW_ALL = [
     "accounts.view_customer",
@@ -30,6 +33,7 @@ _VIEW_ALL = [
     "disputes.view_dispute",
     "credit.view_creditchange",
     "credit.view_limitchangerequest",
+    "orders.view_order",
     # exporting a report is reading it: the export obeys the same reach
     "reporting.view_exportjob",
     "reporting.add_exportjob",
@@ -58,6 +62,22 @@ CREDIT_AUTHORITY_EDIT = [
     "credit.add_creditauthority",
     "credit.change_creditauthority",
 ]
+# Cash application (docs/cash.md): finance's pages; reading them is for finance, the CFO
+# and admins, not collectors.
+CASH_VIEW = "cash.view_cash"
+CASH_WORK = "cash.work_cash"
+CASH_APPROVE_WRITE_OFF = "cash.approve_write_off"
+# Orders held for credit review (docs/orders.md): releasing is bounded by the user's credit
+# authority, so a collector releases small orders of their portfolio; the ERP's integration
+# user (finance or admin) sends and changes orders; admins retry dead webhook deliveries.
+ORDER_RELEASE = "orders.release_order"
+ORDER_IN = ["orders.add_order", "orders.change_order"]
+ORDER_WEBHOOKS = ["orders.view_webhookdelivery", "orders.change_webhookdelivery"]
+# Disputes (docs/disputes.md): work one (move, assign, comment, attach) within reach;
+# resolving with a credit memo is for collectors, credit managers, finance and admins.
+DISPUTE_WORK = "disputes.change_dispute"
+DISPUTE_CREDIT = "disputes.resolve_with_credit"
+DISPUTE_ROUTED = "disputes.view_routed_disputes"
 _WORK_ACCOUNTS = [
     "collections_app.add_activity",
     "collections_app.add_promise",
@@ -65,6 +85,8 @@ _WORK_ACCOUNTS = [
     "collections_app.add_followup",
     "collections_app.add_escalation",
     "disputes.add_dispute",
+    DISPUTE_WORK,
+    DISPUTE_CREDIT,
 ]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
@@ -74,6 +96,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         DUNNING_STOP,
         "accounts.add_contact",
         "accounts.change_contact",
+        ORDER_RELEASE,
     ],
     CREDIT_MANAGER: [
         *_VIEW_ALL,
@@ -90,6 +113,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "invoices.add_adjustment",
         "accounts.view_auditentry",
         *CREDIT_CHANGE,
+        ORDER_RELEASE,
+        CASH_APPROVE_WRITE_OFF,
     ],
     FINANCE: [
         *_VIEW_ALL,
@@ -103,8 +128,20 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "invoices.add_creditmemo",
         "invoices.add_application",
         "invoices.add_adjustment",
+        CASH_VIEW,
+        CASH_WORK,
+        *ORDER_IN,
+        DISPUTE_WORK,
+        DISPUTE_CREDIT,
     ],
-    CFO: [*_VIEW_ALL, TEAM_VIEW, *DUNNING_VIEW, "accounts.view_auditentry"],
+    CFO: [*_VIEW_ALL, TEAM_VIEW, *DUNNING_VIEW, "accounts.view_auditentry", CASH_VIEW],
+    # reference data (rates) is no customer's ledger; every role reads it
+    RESOLVER: [
+        DISPUTE_ROUTED,
+        DISPUTE_WORK,
+        "accounts.view_currency",
+        "accounts.view_exchangerate",
+    ],
     ADMIN: [
         *_VIEW_ALL,
         *_WORK_ACCOUNTS,
@@ -130,6 +167,12 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         DUNNING_STOP,
         *CREDIT_CHANGE,
         *CREDIT_AUTHORITY_EDIT,
+        ORDER_RELEASE,
+        *ORDER_IN,
+        *ORDER_WEBHOOKS,
+        CASH_VIEW,
+        CASH_WORK,
+        CASH_APPROVE_WRITE_OFF,
         "auth.view_user",
         "auth.add_user",
         "auth.change_user",

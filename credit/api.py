@@ -21,7 +21,9 @@ class ExposureSerializer(serializers.Serializer):
     currency = serializers.CharField()
     open_ar = serializers.DecimalField(max_digits=18, decimal_places=2)
     open_orders = serializers.DecimalField(
-        max_digits=18, decimal_places=2, help_text="Zero until sales orders exist."
+        max_digits=18,
+        decimal_places=2,
+        help_text="Held and released sales orders not yet invoiced or cancelled.",
     )
     unapplied_credits = serializers.DecimalField(max_digits=18, decimal_places=2)
     total = serializers.DecimalField(max_digits=18, decimal_places=2)

@@ -8,10 +8,17 @@ class CreditConfig(AppConfig):
     def ready(self) -> None:
         from accounts import context_processors
         from collections_app import workspace_extensions
+        from invoices import hooks
 
+        from .order_services import orders_recheck_after_cash
+        from .order_views import release_navigation_entries
         from .views import navigation_entries, workspace_context
 
         if workspace_context not in workspace_extensions.context_hooks:
             workspace_extensions.context_hooks.append(workspace_context)
         if navigation_entries not in context_processors.nav_extensions:
             context_processors.nav_extensions.append(navigation_entries)
+        if release_navigation_entries not in context_processors.nav_extensions:
+            context_processors.nav_extensions.append(release_navigation_entries)
+        if orders_recheck_after_cash not in hooks.cash_applied_hooks:
+            hooks.cash_applied_hooks.append(orders_recheck_after_cash)

@@ -26,10 +26,6 @@ from accounts.models import Customer
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
 
-# There are no sales orders in Dunwell yet (the order-release issue adds them): until then
-# this term of the exposure is zero, by name, so it is not forgotten.
-OPEN_ORDERS_NOT_YET_INVOICED = ZERO
-
 # One row per (root customer, currency): the root's tree walked by a recursive CTE.
 # UNION (not UNION ALL) keeps a parent loop, should one ever slip past the service, finite.
 EXPOSURE_SQL = """
@@ -41,21 +37,31 @@ WITH RECURSIVE tree(root_id, customer_id) AS (
     JOIN tree ON child.parent_id = tree.customer_id
 ),
 amounts AS (
-    SELECT tree.root_id, i.currency_id, i.open_amount AS open_ar, 0 AS unapplied
+    SELECT tree.root_id, i.currency_id, i.open_amount AS open_ar, 0 AS unapplied,
+           0 AS open_orders, 0 AS held_orders
     FROM tree JOIN invoices_invoice i ON i.customer_id = tree.customer_id
     WHERE i.open_amount > 0
     UNION ALL
-    SELECT tree.root_id, p.currency_id, 0, p.unapplied_amount
+    SELECT tree.root_id, p.currency_id, 0, p.unapplied_amount, 0, 0
     FROM tree JOIN invoices_payment p ON p.customer_id = tree.customer_id
     WHERE p.unapplied_amount > 0
     UNION ALL
-    SELECT tree.root_id, m.currency_id, 0, m.unapplied_amount
+    SELECT tree.root_id, m.currency_id, 0, m.unapplied_amount, 0, 0
     FROM tree JOIN invoices_creditmemo m ON m.customer_id = tree.customer_id
     WHERE m.unapplied_amount > 0
+    UNION ALL
+    -- open orders not yet invoiced: held or released (orders.models.OPEN_STATUSES), credit
+    -- promised or waiting to be; the held part apart, since a release decision measures
+    -- itself against the orders already released (docs/orders.md)
+    SELECT tree.root_id, o.currency_id, 0, 0, o.amount,
+           CASE WHEN o.status = 'held' THEN o.amount ELSE 0 END
+    FROM tree JOIN orders_order o ON o.customer_id = tree.customer_id
+    WHERE o.status IN ('held', 'released')
 ),
 sizes AS (SELECT root_id, COUNT(*) AS accounts FROM tree GROUP BY root_id)
 SELECT sizes.root_id, sizes.accounts, a.currency_id,
-       COALESCE(SUM(a.open_ar), 0), COALESCE(SUM(a.unapplied), 0)
+       COALESCE(SUM(a.open_ar), 0), COALESCE(SUM(a.unapplied), 0),
+       COALESCE(SUM(a.open_orders), 0), COALESCE(SUM(a.held_orders), 0)
 FROM sizes
 LEFT JOIN amounts a ON a.root_id = sizes.root_id
 GROUP BY sizes.root_id, sizes.accounts, a.currency_id
@@ -69,13 +75,19 @@ class Exposure:
     credit_limit: Decimal
     accounts: int = 1  # the customer and every account below it
     open_ar: Decimal = ZERO
-    open_orders: Decimal = OPEN_ORDERS_NOT_YET_INVOICED
+    open_orders: Decimal = ZERO  # held + released, not yet invoiced or cancelled
+    held_orders: Decimal = ZERO  # the held part of open_orders
     unapplied_credits: Decimal = ZERO
     missing_rates: list[str] = field(default_factory=list)
 
     @property
     def total(self) -> Decimal:
         return self.open_ar + self.open_orders - self.unapplied_credits
+
+    @property
+    def committed(self) -> Decimal:
+        """The total without held orders: what a release decision adds its order to."""
+        return self.total - self.held_orders
 
     @property
     def available(self) -> Decimal:
@@ -113,12 +125,14 @@ def exposures_for(
         cursor.execute(EXPOSURE_SQL, {"ids": list(out)})
         rows = cursor.fetchall()
     book = RateBook.load(until=day)
-    for root_id, accounts, currency, open_ar, unapplied in rows:
+    for root_id, accounts, currency, open_ar, unapplied, orders, held in rows:
         exposure = out[root_id]
         exposure.accounts = accounts
         if currency is None:
             continue
-        converted = _convert(book, day, currency, exposure.currency, [open_ar, unapplied])
+        converted = _convert(
+            book, day, currency, exposure.currency, [open_ar, unapplied, orders, held]
+        )
         if converted is None:
             if currency not in exposure.missing_rates:
                 exposure.missing_rates.append(currency)
@@ -126,6 +140,8 @@ def exposures_for(
             continue
         exposure.open_ar += converted[0]
         exposure.unapplied_credits += converted[1]
+        exposure.open_orders += converted[2]
+        exposure.held_orders += converted[3]
     return out
 
 

@@ -18,6 +18,7 @@ from accounts.fx import RateBook
 from accounts.models import Customer
 from accounts.selectors import customers_for
 from collections_app.models import Escalation, EscalationStatus
+from orders.models import Order, OrderStatus
 
 from .exposure import Exposure, exposure_for, exposures_for
 from .models import CreditAuthority, CreditChange, LimitChangeRequest, LimitRequestStatus
@@ -119,28 +120,42 @@ def _inbox_requests(user) -> QuerySet[LimitChangeRequest]:
     )
 
 
+def _inbox_orders(user) -> QuerySet[Order]:
+    """Held orders (docs/orders.md); the release queue has them with their figures."""
+    return Order.objects.filter(
+        status=OrderStatus.HELD, customer__in=customers_for(user).values("pk")
+    )
+
+
 def inbox_count(user) -> int:
     """One query: the navigation shows it on every page."""
     escalations = _inbox_escalations(user).values("pk")
-    return escalations.union(_inbox_requests(user).values("pk"), all=True).count()
+    return escalations.union(
+        _inbox_requests(user).values("pk"), _inbox_orders(user).values("pk"), all=True
+    ).count()
 
 
 @dataclass
 class InboxItem:
-    kind: str  # "escalation" or "limit_request"
+    kind: str  # "escalation", "limit_request" or "order"
     at: datetime.datetime
     customer: Customer
     escalation: Escalation | None = None
     request: LimitChangeRequest | None = None
+    order: Order | None = None
 
     @property
     def label(self) -> str:
-        return "Escalation" if self.kind == "escalation" else "Limit change request"
+        return {
+            "escalation": "Escalation",
+            "limit_request": "Limit change request",
+            "order": "Held order",
+        }[self.kind]
 
 
 def inbox_for(user, *, limit: int = INBOX_PAGE_SIZE) -> list[InboxItem]:
     """Everything waiting for a credit decision, oldest first: one UNION for the order,
-    then one query per kind for the rows (four queries whatever the length)."""
+    then one query per kind for the rows (five queries whatever the length)."""
     escalations = (
         _inbox_escalations(user)
         .annotate(item_kind=Value("escalation", output_field=CharField()), at=F("raised_at"))
@@ -151,18 +166,29 @@ def inbox_for(user, *, limit: int = INBOX_PAGE_SIZE) -> list[InboxItem]:
         .annotate(item_kind=Value("limit_request", output_field=CharField()), at=F("created_at"))
         .values_list("item_kind", "pk", "at")
     )
-    ordered = list(escalations.union(requests, all=True).order_by("at", "pk")[:limit])
+    orders = (
+        _inbox_orders(user)
+        .annotate(item_kind=Value("order", output_field=CharField()), at=F("created_at"))
+        .values_list("item_kind", "pk", "at")
+    )
+    ordered = list(escalations.union(requests, orders, all=True).order_by("at", "pk")[:limit])
     escalation_rows = Escalation.objects.select_related(
         "customer", "customer__currency", "raised_by", "assigned_to"
     ).in_bulk([pk for kind, pk, _ in ordered if kind == "escalation"])
     request_rows = LimitChangeRequest.objects.select_related(
         "customer", "customer__currency", "requested_by", "assigned_to", "currency"
     ).in_bulk([pk for kind, pk, _ in ordered if kind == "limit_request"])
+    order_rows = Order.objects.select_related(
+        "customer", "customer__currency", "assigned_to", "currency"
+    ).in_bulk([pk for kind, pk, _ in ordered if kind == "order"])
     items = []
     for kind, pk, at in ordered:
         if kind == "escalation":
             row = escalation_rows[pk]
             items.append(InboxItem(kind, at, row.customer, escalation=row))
+        elif kind == "order":
+            row = order_rows[pk]
+            items.append(InboxItem(kind, at, row.customer, order=row))
         else:
             row = request_rows[pk]
             items.append(InboxItem(kind, at, row.customer, request=row))

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import order_views, views
 
 urlpatterns = [
     path("", views.inbox, name="credit_inbox"),
@@ -19,4 +19,11 @@ urlpatterns = [
         views.limit_request_decide,
         name="credit_limit_request_decide",
     ),
+    path("releases/", order_views.releases, name="credit_releases"),
+    path("releases/bulk/", order_views.releases_bulk, name="credit_releases_bulk"),
+    path("orders/<int:pk>/", order_views.order_page, name="credit_order"),
+    path("orders/<int:pk>/release/", order_views.order_release, name="credit_order_release"),
+    path("orders/<int:pk>/reject/", order_views.order_reject, name="credit_order_reject"),
+    path("orders/<int:pk>/forward/", order_views.order_forward, name="credit_order_forward"),
+    path("orders/<int:pk>/recheck/", order_views.order_recheck, name="credit_order_recheck"),
 ]

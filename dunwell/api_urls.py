@@ -6,6 +6,12 @@ from rest_framework.routers import DefaultRouter
 from accounts.api import ContactViewSet, CustomerViewSet, ExchangeRateViewSet
 from accounts.api_imports import ExchangeRateImportView
 from credit.api import CustomerCreditView
+from credit.order_api import (
+    OrderCancelView,
+    OrderDetailView,
+    OrderImportView,
+    OrderReceiveView,
+)
 from invoices.api import (
     AdjustmentViewSet,
     ApplicationViewSet,
@@ -40,4 +46,8 @@ urlpatterns = [
         CustomerCreditView.as_view(),
         name="api_customer_credit",
     ),
+    path("imports/orders/", OrderImportView.as_view(), name="import-orders"),
+    path("orders/", OrderReceiveView.as_view(), name="api_orders"),
+    path("orders/<str:ref>/", OrderDetailView.as_view(), name="api_order_detail"),
+    path("orders/<str:ref>/cancel/", OrderCancelView.as_view(), name="api_order_cancel"),
 ]

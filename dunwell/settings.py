@@ -43,6 +43,8 @@ INSTALLED_APPS = [
     "reporting",
     "dunning",
     "credit",
+    "orders",
+    "cash",
     # Last of the apps with models: its post_migrate hook gives the role groups their
     # permissions, so every other app's permissions must exist by then.
     "collections_app",
@@ -122,6 +124,9 @@ USE_TZ = True
 
 # The one currency every report converts to, at the dated rate in force.
 REPORTING_CURRENCY = env.str("REPORTING_CURRENCY", default="USD")
+# The largest single amount any service accepts (accounts/money.py); stored sums are wide
+# enough for many of them converted at any stored rate (docs/architecture.md, "The ledger").
+AMOUNT_MAX = env.str("AMOUNT_MAX", default="1000000000000.00")
 
 STATIC_URL = "static/"
 STATIC_ROOT = env.path("STATIC_ROOT", default=VAR_DIR / "staticfiles")
@@ -255,6 +260,29 @@ DUNNING_INTEREST_REFERENCE_RATE = env.str("DUNNING_INTEREST_REFERENCE_RATE", def
 # A sending run with pending communications and nothing sent for this long has stalled:
 # only then does its page offer "Resume sending".
 DUNNING_STALLED_MINUTES = env.int("DUNNING_STALLED_MINUTES", default=10)
+
+# Cash application (docs/cash.md): a bank credit whose best-ranked invoices score at least
+# this (0-100) is applied without a person; below it, it waits with its suggestions.
+CASH_AUTO_APPLY_THRESHOLD = env.int("CASH_AUTO_APPLY_THRESHOLD", default=80)
+# A write-off from the cash pages above this amount (in the invoice's currency) waits for a
+# credit manager's or admin's approval.
+CASH_WRITE_OFF_APPROVAL_LIMIT = env.str("CASH_WRITE_OFF_APPROVAL_LIMIT", default="1000.00")
+# Largest bank file accepted on the upload page.
+CASH_IMPORT_MAX_BYTES = env.int("CASH_IMPORT_MAX_BYTES", default=20 * 1024 * 1024)
+
+# Sales orders held for credit review (docs/orders.md): the rules that hold an order, the
+# largest amount accepted, automatic release when cash clears every reason, and the
+# decision webhook (off while ORDER_WEBHOOK_URL is empty).
+ORDER_HOLD_OVERDUE_DAYS = env.int("ORDER_HOLD_OVERDUE_DAYS", default=60)
+ORDER_HOLD_OVERDUE_AMOUNT = env.str("ORDER_HOLD_OVERDUE_AMOUNT", default="0.00")
+ORDER_HOLD_BROKEN_PROMISE_DAYS = env.int("ORDER_HOLD_BROKEN_PROMISE_DAYS", default=90)
+ORDER_MAX_AMOUNT = env.str("ORDER_MAX_AMOUNT", default="100000000.00")
+ORDER_AUTO_RELEASE_ON_PAYMENT = env.bool("ORDER_AUTO_RELEASE_ON_PAYMENT", default=True)
+ORDER_WEBHOOK_URL = env.str("ORDER_WEBHOOK_URL", default="")
+ORDER_WEBHOOK_SECRET = env.str("ORDER_WEBHOOK_SECRET", default="")
+ORDER_WEBHOOK_MAX_ATTEMPTS = env.int("ORDER_WEBHOOK_MAX_ATTEMPTS", default=8)
+ORDER_WEBHOOK_BACKOFF_SECONDS = env.int("ORDER_WEBHOOK_BACKOFF_SECONDS", default=30)
+ORDER_WEBHOOK_QUEUE = env.str("ORDER_WEBHOOK_QUEUE", default="celery")
 
 # The collector's workflow (docs/priority-score.md).
 PROMISE_GRACE_DAYS = env.int("PROMISE_GRACE_DAYS", default=3)

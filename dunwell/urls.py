@@ -68,6 +68,8 @@ urlpatterns = [
     path("customers/", include("dunning.account_urls")),
     path("dunning/", include("dunning.urls")),
     path("credit/", include("credit.urls")),
+    path("cash/", include("cash.urls")),
+    path("disputes/", include("disputes.urls")),
     path("dunning/templates/", include("dunning.template_urls")),
     path("", include("invoices.urls")),
     path("", include("reporting.urls")),

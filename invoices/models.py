@@ -84,6 +84,12 @@ class Invoice(models.Model):
         return self.open_amount > 0
 
 
+class PaymentStatus(models.TextChoices):
+    POSTED = "posted", "Posted"
+    # returned by the bank (bounced cheque, NSF): every application reversed, never applied again
+    VOID = "void", "Void"
+
+
 class Payment(models.Model):
     reference = models.CharField(max_length=60, unique=True)
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="payments")
@@ -92,6 +98,9 @@ class Payment(models.Model):
     currency = models.ForeignKey(Currency, on_delete=models.PROTECT, related_name="+")
     unapplied_amount = models.DecimalField(**MONEY)
     method = models.CharField(max_length=30, blank=True)
+    status = models.CharField(
+        max_length=10, choices=PaymentStatus.choices, default=PaymentStatus.POSTED
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -99,7 +108,17 @@ class Payment(models.Model):
 
     class Meta:
         ordering = ["-received_date", "-id"]
-        constraints = _money_checks("payment", "unapplied_amount")
+        constraints = [
+            *_money_checks("payment", "unapplied_amount"),
+            models.CheckConstraint(
+                condition=Q(status__in=PaymentStatus.values), name="payment_status_known"
+            ),
+            # a void payment has nothing applied, so it can never settle an invoice
+            models.CheckConstraint(
+                condition=Q(status=PaymentStatus.POSTED) | Q(unapplied_amount=F("amount")),
+                name="payment_void_has_nothing_applied",
+            ),
+        ]
         indexes = [models.Index(fields=["customer", "received_date"])]
 
     def __str__(self) -> str:
@@ -108,6 +127,34 @@ class Payment(models.Model):
     @property
     def applied_amount(self):
         return self.amount - self.unapplied_amount
+
+
+class ReturnedPayment(models.Model):
+    """A payment the bank took back (bounced cheque, NSF, ACH return): the event a risk
+    score counts. One per payment; written by ``payment_void`` with the payment's voiding."""
+
+    payment = models.OneToOneField(Payment, on_delete=models.PROTECT, related_name="returned")
+    customer = models.ForeignKey(
+        Customer, on_delete=models.PROTECT, related_name="returned_payments"
+    )
+    return_date = models.DateField()
+    amount = models.DecimalField(**MONEY)
+    currency = models.ForeignKey(Currency, on_delete=models.PROTECT, related_name="+")
+    reason = models.CharField(max_length=200)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-return_date", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="returned_payment_positive"),
+        ]
+        indexes = [models.Index(fields=["customer", "return_date"])]
+
+    def __str__(self) -> str:
+        return f"{self.payment_id} returned {self.return_date}"
 
 
 class CreditMemo(models.Model):

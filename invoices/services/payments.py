@@ -9,10 +9,11 @@ from django.utils import timezone
 from accounts.audit import audit_record, snapshot
 from accounts.errors import ServiceError
 from accounts.models import Currency, Customer
-from accounts.money import to_positive_money
+from accounts.money import in_minor_units, to_positive_money
 
-from ..models import Application, Invoice, Payment
+from ..models import Application, Invoice, Payment, PaymentStatus, ReturnedPayment
 from .allocations import Allocation, apply_locked, lock_invoices, lock_source
+from .applications import application_reverse
 
 PAYMENT_FIELDS = ["reference", "customer", "received_date", "amount", "currency", "method"]
 
@@ -27,15 +28,20 @@ def payment_post(
     currency: Currency | str | None = None,
     method: str = "",
     allocations: Sequence[Allocation] = (),
+    apply_oldest_first: bool = False,
 ) -> Payment:
-    """Record cash received; optional allocations are applied at the received date."""
+    """Record cash received; chosen allocations, then with ``apply_oldest_first`` what is
+    left to the customer's oldest open invoices, are applied at the received date in the
+    same transaction: a refused application leaves no payment behind."""
     amount = to_positive_money(amount)
     reference = (reference or "").strip()
     if not reference:
         raise ServiceError("payment reference is required", field="reference")
     currency_code = getattr(currency, "code", currency) or customer.currency_id
-    if not Currency.objects.filter(code=currency_code).exists():
+    currency_row = Currency.objects.filter(code=currency_code).first()
+    if currency_row is None:
         raise ServiceError(f"unknown currency {currency_code!r}", field="currency")
+    in_minor_units(amount, currency_row)
     try:
         with transaction.atomic():
             payment = Payment.objects.create(
@@ -61,6 +67,10 @@ def payment_post(
                     allocations=allocations,
                     effective_date=received_date,
                 )
+            if apply_oldest_first:
+                payment_apply_oldest_first(
+                    actor=actor, payment=payment, effective_date=received_date
+                )
     except IntegrityError:
         if Payment.objects.filter(reference=reference).exists():
             raise ServiceError(
@@ -82,6 +92,7 @@ def payment_apply(
         raise ServiceError("name at least one invoice to apply to", field="allocations")
     with transaction.atomic():
         locked = lock_source(payment)
+        _refuse_void(locked)
         invoices = lock_invoices([a.invoice_id for a in allocations])
         applications = apply_locked(
             actor=actor,
@@ -100,6 +111,7 @@ def payment_apply_oldest_first(
     """Apply what is unapplied to the customer's open invoices, oldest due date first."""
     with transaction.atomic():
         locked = lock_source(payment)
+        _refuse_void(locked)
         candidate_ids = list(
             Invoice.objects.filter(
                 customer_id=locked.customer_id,
@@ -127,6 +139,85 @@ def payment_apply_oldest_first(
         )
     payment.unapplied_amount = locked.unapplied_amount
     return applications
+
+
+def payment_void(
+    *,
+    actor,
+    payment: Payment,
+    return_date: datetime.date,
+    reason: str,
+) -> ReturnedPayment:
+    """The bank took the money back (bounced cheque, NSF, ACH return): reverse every live
+    application of the payment as of the return date (or of the application, if it was made
+    later), mark the payment void and record the returned-payment event a risk score reads.
+
+    Locks the payment, then its invoices by ascending id, like every ledger write.
+    """
+    reason = (reason or "").strip()
+    if not reason:
+        raise ServiceError("say why the payment came back", field="reason")
+    with transaction.atomic():
+        locked = lock_source(payment)
+        if locked.status == PaymentStatus.VOID:
+            raise ServiceError(
+                f"payment {locked.reference} is already void", field="payment", code="already_void"
+            )
+        if return_date < locked.received_date:
+            raise ServiceError(
+                f"the return date {return_date} is before the payment arrived "
+                f"({locked.received_date})",
+                field="return_date",
+            )
+        live = list(
+            Application.objects.filter(
+                payment=locked, reverses__isnull=True, reversed_by__isnull=True
+            ).order_by("invoice_id", "id")
+        )
+        lock_invoices([a.invoice_id for a in live])
+        for application in live:
+            application_reverse(
+                actor=actor,
+                application=application,
+                note=f"payment returned: {reason}"[:200],
+                effective_date=max(return_date, application.effective_date),
+            )
+        before = {"status": locked.status, "unapplied_amount": str(locked.unapplied_amount)}
+        Payment.objects.filter(pk=locked.pk).update(status=PaymentStatus.VOID)
+        returned = ReturnedPayment.objects.create(
+            payment=locked,
+            customer_id=locked.customer_id,
+            return_date=return_date,
+            amount=locked.amount,
+            currency_id=locked.currency_id,
+            reason=reason[:200],
+            created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        )
+        audit_record(
+            actor=actor,
+            action="payment.void",
+            instance=locked,
+            before=before,
+            after={
+                "status": PaymentStatus.VOID,
+                "unapplied_amount": str(locked.amount),
+                "return_date": return_date.isoformat(),
+                "reason": reason,
+                "applications_reversed": [a.pk for a in live],
+            },
+        )
+    payment.status = PaymentStatus.VOID
+    payment.unapplied_amount = payment.amount
+    return returned
+
+
+def _refuse_void(payment: Payment) -> None:
+    if payment.status == PaymentStatus.VOID:
+        raise ServiceError(
+            f"payment {payment.reference} is void (returned by the bank) and cannot be applied",
+            field="payment",
+            code="void",
+        )
 
 
 def _default_date(received: datetime.date) -> datetime.date:

@@ -125,6 +125,8 @@ def test_a_collectors_navigation_has_no_admin_link(alice):
         ("Invoices", "/invoices/"),
         ("Aging", "/reports/aging/"),
         ("Payments", "/payments/"),
+        # held orders of their portfolio, released within their authority (docs/orders.md)
+        ("Releases", "/credit/releases/"),
         ("API", "/api/docs/"),
     ]
     assert b'href="/admin/"' not in response.content

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 from accounts.models import Currency, ExchangeRate
-from credit.exposure import OPEN_ORDERS_NOT_YET_INVOICED, exposure_for, exposures_for
+from credit.exposure import exposure_for, exposures_for
 from invoices import services as ledger
 from tests.factories import CustomerFactory, invoice, payment
 
@@ -67,7 +67,7 @@ def test_the_exposure_rolls_up_over_a_three_level_tree(tree):
 
     assert head.accounts == 4
     assert head.open_ar == Decimal("3850.00")  # 1000 + 2000 + 550 + 300
-    assert head.open_orders == OPEN_ORDERS_NOT_YET_INVOICED == Decimal("0.00")
+    assert head.open_orders == Decimal("0.00")
     assert head.unapplied_credits == Decimal("500.00")  # 400 cash + 100 memo
     assert head.total == Decimal("3350.00")
     assert head.available == Decimal("1650.00")

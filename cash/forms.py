@@ -1,0 +1,102 @@
+"""Forms of the cash pages: they parse text into values; the ledger services decide."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils import timezone
+
+from accounts.errors import ServiceError
+from accounts.models import Currency, Customer
+from accounts.money import to_positive_money
+from invoices.models import AdjustmentKind
+
+METHODS = [
+    ("wire", "Wire / bank transfer"),
+    ("ach", "ACH / direct credit"),
+    ("cheque", "Cheque"),
+    ("card", "Card"),
+    ("cash", "Cash"),
+    ("other", "Other"),
+]
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+AMOUNT = forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off", "class": "num"})
+
+
+class _CustomerMoneyForm(forms.Form):
+    """A customer named by its reference, among those the user may see; an amount as text."""
+
+    customer = forms.CharField(
+        label="Customer reference",
+        max_length=40,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "list": "customer-refs"}),
+    )
+    amount = forms.CharField(label="Amount", widget=AMOUNT)
+    currency = forms.ModelChoiceField(
+        queryset=Currency.objects.order_by("code"),
+        required=False,
+        empty_label="the customer's currency",
+        label="Currency",
+    )
+
+    def __init__(self, *args, customers, **kwargs):
+        self.customers = customers
+        super().__init__(*args, **kwargs)
+
+    def clean_customer(self) -> Customer:
+        ref = self.cleaned_data["customer"].strip()
+        customer = self.customers.filter(external_ref__iexact=ref).first()
+        if customer is None:
+            raise forms.ValidationError(f"no customer with the reference {ref!r}")
+        return customer
+
+    def clean_amount(self):
+        try:
+            return to_positive_money(self.cleaned_data["amount"].strip().replace(",", ""))
+        except ServiceError as error:
+            raise forms.ValidationError(error.message) from None
+
+
+class PaymentPostForm(_CustomerMoneyForm):
+    received_date = forms.DateField(label="Received on", widget=DATE, initial=timezone.localdate)
+    reference = forms.CharField(label="Bank reference", max_length=60)
+    method = forms.ChoiceField(label="Method", choices=METHODS, initial="wire")
+    field_order = ["customer", "amount", "currency", "received_date", "reference", "method"]
+
+
+class CreditMemoIssueForm(_CustomerMoneyForm):
+    number = forms.CharField(label="Credit memo number", max_length=40)
+    issue_date = forms.DateField(label="Issued on", widget=DATE, initial=timezone.localdate)
+    reason = forms.CharField(label="Reason", max_length=200)
+    field_order = ["customer", "number", "amount", "currency", "issue_date", "reason"]
+
+
+class ReverseForm(forms.Form):
+    note = forms.CharField(label="Why", max_length=200)
+
+
+class VoidForm(forms.Form):
+    return_date = forms.DateField(label="Returned on", widget=DATE, initial=timezone.localdate)
+    reason = forms.CharField(
+        label="Reason", max_length=200, initial="Returned unpaid (NSF)", help_text="e.g. NSF, R01"
+    )
+
+
+class WriteOffForm(forms.Form):
+    kind = forms.ChoiceField(label="Kind", choices=AdjustmentKind.choices)
+    amount = forms.CharField(label="Amount", widget=AMOUNT)
+    reason = forms.CharField(label="Reason", max_length=200)
+
+    def clean_amount(self):
+        try:
+            return to_positive_money(self.cleaned_data["amount"].strip().replace(",", ""))
+        except ServiceError as error:
+            raise forms.ValidationError(error.message) from None
+
+
+class BankFileForm(forms.Form):
+    file = forms.FileField(label="Statement file (camt.053/054 XML, BAI2 or MT940)")
+
+
+class WriteOffDecisionForm(forms.Form):
+    decision = forms.ChoiceField(choices=[("approve", "Approve"), ("reject", "Reject")])
+    comment = forms.CharField(required=False, max_length=200)

@@ -1,0 +1,131 @@
+"""Reads behind finance's cash pages, scoped to what the user may see."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.shortcuts import get_object_or_404
+
+from accounts.money import ZERO
+from accounts.selectors import scope_to_portfolio
+from invoices.models import CreditMemo, Invoice, Payment, PaymentStatus
+from invoices.selectors import credit_memos_for, invoices_for, payments_for
+
+from .models import (
+    BankImport,
+    BankTransaction,
+    Direction,
+    MatchSuggestion,
+    WriteOffRequest,
+    WriteOffStatus,
+)
+
+# an account with more open invoices than this shows the oldest ones; the rest by search
+OPEN_INVOICES_SHOWN = 300
+
+
+def unapplied_payments(user) -> QuerySet[Payment]:
+    return (
+        payments_for(user)
+        .filter(status=PaymentStatus.POSTED, unapplied_amount__gt=0)
+        .prefetch_related(
+            Prefetch(
+                "suggestions",
+                queryset=MatchSuggestion.objects.select_related("invoice").order_by("rank"),
+            )
+        )
+        .order_by("received_date", "id")
+    )
+
+
+def unapplied_credit_memos(user) -> QuerySet[CreditMemo]:
+    return credit_memos_for(user).filter(unapplied_amount__gt=0).order_by("issue_date", "id")
+
+
+def unidentified_credits() -> QuerySet[BankTransaction]:
+    """Bank credits no customer could be found for: nobody's portfolio yet, so finance's."""
+    return (
+        BankTransaction.objects.filter(direction=Direction.CREDIT, payment__isnull=True)
+        .select_related("currency")
+        .order_by("booking_date", "id")
+    )
+
+
+def bank_debits() -> QuerySet[BankTransaction]:
+    return (
+        BankTransaction.objects.filter(direction=Direction.DEBIT)
+        .select_related("currency")
+        .order_by("-booking_date", "-id")
+    )
+
+
+def payment_for(user, pk: int) -> Payment:
+    return get_object_or_404(payments_for(user), pk=pk)
+
+
+def credit_memo_for(user, pk: int) -> CreditMemo:
+    return get_object_or_404(credit_memos_for(user), pk=pk)
+
+
+def open_invoices_for(user, source: Payment | CreditMemo) -> list[Invoice]:
+    """The invoices this money may settle: the payer's and its child accounts', in the
+    money's currency, oldest due date first (the order cash is applied in by default)."""
+    return list(
+        invoices_for(user)
+        .filter(
+            Q(customer_id=source.customer_id) | Q(customer__parent_id=source.customer_id),
+            currency_id=source.currency_id,
+            open_amount__gt=0,
+        )
+        .order_by("due_date", "issue_date", "id")[:OPEN_INVOICES_SHOWN]
+    )
+
+
+def oldest_first(invoices: list[Invoice], amount: Decimal) -> dict[int, Decimal]:
+    """What applying ``amount`` oldest-first would put on each invoice (the page's default)."""
+    plan: dict[int, Decimal] = {}
+    remaining = amount
+    for invoice in invoices:
+        if remaining <= ZERO:
+            break
+        share = min(remaining, invoice.open_amount)
+        plan[invoice.pk] = share
+        remaining -= share
+    return plan
+
+
+def live_applications(source: Payment | CreditMemo):
+    """Applications of this money not yet reversed (the ones a person may reverse)."""
+    return (
+        source.applications.filter(reverses__isnull=True, reversed_by__isnull=True)
+        .select_related("invoice")
+        .order_by("effective_date", "id")
+    )
+
+
+def ledger_history(source: Payment | CreditMemo):
+    return source.applications.select_related("invoice").order_by("created_at", "id")
+
+
+def age_in_days(day: datetime.date, today: datetime.date) -> int:
+    return (today - day).days
+
+
+def bank_imports() -> QuerySet[BankImport]:
+    return BankImport.objects.select_related("uploaded_by").defer("content")
+
+
+def write_off_requests_for(user) -> QuerySet[WriteOffRequest]:
+    return scope_to_portfolio(
+        WriteOffRequest.objects.select_related(
+            "invoice", "invoice__customer", "requested_by", "decided_by"
+        ),
+        user,
+        customer_path="invoice__customer",
+    )
+
+
+def pending_write_offs(user) -> QuerySet[WriteOffRequest]:
+    return write_off_requests_for(user).filter(status=WriteOffStatus.PENDING)

@@ -1,0 +1,10 @@
+"""Celery tasks of the cash app: thin, re-loading, safe to run twice."""
+
+from celery import shared_task
+
+from .services import bank_import_process
+
+
+@shared_task(acks_late=True)
+def bank_import_run(bank_import_id: int) -> str:
+    return bank_import_process(bank_import_id=bank_import_id).status

@@ -1,0 +1,30 @@
+"""Finance's cash pages, under ``/cash/``."""
+
+from django.urls import path
+
+from . import import_views, views
+
+urlpatterns = [
+    path("", views.index, name="cash_index"),
+    path("unapplied/", views.unapplied, name="cash_unapplied"),
+    path("payments/new/", views.payment_new, name="cash_payment_new"),
+    path("payments/<int:pk>/", views.payment_apply, name="cash_payment_apply"),
+    path("payments/<int:pk>/void/", views.payment_void, name="cash_payment_void"),
+    path("credit-memos/new/", views.credit_memo_new, name="cash_credit_memo_new"),
+    path("credit-memos/<int:pk>/", views.credit_memo_apply, name="cash_credit_memo_apply"),
+    path(
+        "applications/<int:pk>/reverse/",
+        views.application_reverse,
+        name="cash_application_reverse",
+    ),
+    path("invoices/<int:pk>/write-off/", views.write_off, name="cash_write_off"),
+    path("write-offs/", views.write_offs, name="cash_write_offs"),
+    path("write-offs/<int:pk>/decide/", views.write_off_decide, name="cash_write_off_decide"),
+    path("imports/", import_views.imports, name="cash_imports"),
+    path("imports/<int:pk>/", import_views.import_detail, name="cash_import_detail"),
+    path(
+        "bank-transactions/<int:pk>/assign/",
+        import_views.transaction_assign,
+        name="cash_transaction_assign",
+    ),
+]

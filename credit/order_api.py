@@ -1,0 +1,282 @@
+"""API v1 for the ERP's orders: ``POST /api/v1/orders/`` decides at once,
+``GET/PATCH /api/v1/orders/<ref>/`` reads or changes one, ``POST …/cancel/`` cancels it.
+Serializers translate; ``credit.order_services`` decides."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
+from rest_framework import serializers, status
+from rest_framework.permissions import BasePermission
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.api_imports import CsvImportView, import_schema
+from accounts.api_permissions import requires
+from accounts.errors import ServiceError
+from accounts.selectors import customers_for
+from invoices.api import IDEMPOTENCY_PARAMETER
+from invoices.idempotency import idempotent
+from orders.models import Order, OrderDecision
+from orders.services import order_cancel
+
+from . import order_selectors, order_services
+from .order_imports import import_orders
+
+MONEY = {"max_digits": 18, "decimal_places": 2}
+
+
+class _Requires(BasePermission):
+    perms_by_method: dict[str, str] = {}
+
+    def has_permission(self, request, view):
+        user = request.user
+        if not (user and user.is_authenticated):
+            return False
+        perm = view.perms_by_method.get(request.method)
+        return perm is None or user.has_perm(perm)
+
+
+@extend_schema_field(
+    {
+        "oneOf": [{"type": "integer"}, {"type": "string"}],
+        "description": "The customer's id (a number) or its external reference (a string).",
+    }
+)
+class CustomerReferenceField(serializers.Field):
+    """A customer by id (a JSON number) or by external reference (a string), within reach."""
+
+    default_error_messages = {
+        "unknown": "no customer {value!r}",
+        "invalid": "give an id or a reference",
+    }
+
+    def to_internal_value(self, data):
+        customers = customers_for(self.context["request"].user)
+        if isinstance(data, bool) or not isinstance(data, int | str):
+            self.fail("invalid")
+        found = (
+            customers.filter(pk=data).first()
+            if isinstance(data, int)
+            else customers.filter(external_ref=data.strip()).first()
+        )
+        if found is None:
+            self.fail("unknown", value=data)
+        return found
+
+    def to_representation(self, value):
+        return value.external_ref
+
+
+@extend_schema_field(
+    {
+        "oneOf": [{"type": "string", "format": "decimal"}, {"type": "integer"}],
+        "example": "1250.00",
+    }
+)
+class DecimalTextField(serializers.Field):
+    """Money as decimal text or a whole number; a JSON fraction (a float) is refused."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int | str):
+            raise serializers.ValidationError(
+                'give the amount as decimal text, e.g. "1250.00" (a JSON fraction is a float)'
+            )
+        return str(data)
+
+    def to_representation(self, value):
+        return str(value)
+
+
+class OrderInSerializer(serializers.Serializer):
+    external_ref = serializers.CharField(max_length=60)
+    customer = CustomerReferenceField()
+    amount = DecimalTextField()
+    currency = serializers.CharField(max_length=3)
+    requested_ship_date = serializers.DateField()
+    lines = serializers.ListField(child=serializers.DictField(), required=False, max_length=1000)
+
+
+class OrderChangeSerializer(serializers.Serializer):
+    amount = DecimalTextField(required=False)
+    requested_ship_date = serializers.DateField(required=False)
+
+    def validate(self, attrs):
+        if not attrs:
+            raise serializers.ValidationError(
+                {"amount": "send amount, requested_ship_date or both"}
+            )
+        return attrs
+
+
+class ReasonSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    text = serializers.CharField()
+
+
+class DecisionSerializer(serializers.Serializer):
+    """The answer to a received order: its first decision, replayed on a repeat."""
+
+    id = serializers.IntegerField(source="order.pk")
+    external_ref = serializers.CharField(source="order.external_ref")
+    decision = serializers.CharField(source="status_after")
+    reasons = ReasonSerializer(many=True)
+    exposure_before = serializers.DecimalField(**MONEY)
+    exposure_after = serializers.DecimalField(**MONEY)
+    limit = serializers.DecimalField(source="credit_limit", **MONEY)
+    currency = serializers.CharField(source="order.currency_id")
+
+
+class HistorySerializer(serializers.ModelSerializer):
+    # plain text, not a second enum of the same statuses (the schema names one set once)
+    status_before = serializers.CharField()
+    status_after = serializers.CharField()
+    by = serializers.CharField(source="actor.username", default=None)
+    forwarded_to = serializers.CharField(source="forwarded_to.username", default=None)
+    limit = serializers.DecimalField(source="credit_limit", **MONEY)
+
+    class Meta:
+        model = OrderDecision
+        fields = [
+            "kind",
+            "status_before",
+            "status_after",
+            "amount",
+            "reasons",
+            "exposure_before",
+            "exposure_after",
+            "limit",
+            "comment",
+            "over_limit_confirmed",
+            "by",
+            "forwarded_to",
+            "created_at",
+        ]
+
+
+class OrderSerializer(serializers.ModelSerializer):
+    customer = serializers.CharField(source="customer.external_ref")
+    currency = serializers.CharField(source="currency_id")
+    decision = serializers.CharField(source="status")
+    reasons = ReasonSerializer(many=True)
+    limit = serializers.DecimalField(source="credit_limit", **MONEY)
+    decided_by = serializers.CharField(source="decided_by.username", default=None)
+    invoice = serializers.CharField(source="invoice.number", default=None)
+    history = HistorySerializer(many=True, source="history_rows")
+
+    class Meta:
+        model = Order
+        fields = [
+            "id",
+            "external_ref",
+            "customer",
+            "amount",
+            "currency",
+            "requested_ship_date",
+            "lines",
+            "decision",
+            "reasons",
+            "exposure_before",
+            "exposure_after",
+            "limit",
+            "decided_by",
+            "decided_at",
+            "invoice",
+            "history",
+        ]
+
+
+def _first_decision(order: Order) -> OrderDecision:
+    return order.decisions.select_related("order").order_by("created_at", "id").first()
+
+
+def _conflict_or_raise(error: ServiceError) -> Response:
+    if error.code == "conflict":
+        return Response(error.as_dict(), status=status.HTTP_409_CONFLICT)
+    raise error
+
+
+class OrderReceiveView(APIView):
+    permission_classes = [_Requires]
+    perms_by_method = {"POST": "orders.add_order"}
+
+    @extend_schema(
+        request=OrderInSerializer,
+        responses={
+            201: DecisionSerializer,
+            200: OpenApiResponse(DecisionSerializer, description="A repeat: the first decision."),
+            409: OpenApiResponse(description="The reference was used with a different body."),
+        },
+        summary="Receive an order from the ERP and decide it at once (released or held)",
+    )
+    def post(self, request):
+        serializer = OrderInSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        try:
+            order, created = order_services.order_receive(
+                actor=request.user,
+                external_ref=data["external_ref"],
+                customer=data["customer"],
+                amount=data["amount"],
+                currency=data["currency"],
+                requested_ship_date=data["requested_ship_date"],
+                lines=data.get("lines", []),
+            )
+        except ServiceError as error:
+            return _conflict_or_raise(error)
+        return Response(
+            DecisionSerializer(_first_decision(order)).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
+
+
+def _order_data(user, external_ref: str) -> dict:
+    order = order_selectors.order_by_reference(user, external_ref)
+    order.history_rows = list(order_selectors.order_history(order))
+    return OrderSerializer(order).data
+
+
+class OrderDetailView(APIView):
+    permission_classes = [_Requires]
+    perms_by_method = {"GET": "orders.view_order", "PATCH": "orders.change_order"}
+
+    @extend_schema(responses=OrderSerializer, summary="An order's current decision and history")
+    def get(self, request, ref: str):
+        return Response(_order_data(request.user, ref))
+
+    @extend_schema(
+        request=OrderChangeSerializer,
+        responses=OrderSerializer,
+        summary="Change an open order's amount or ship date (the rules run again)",
+    )
+    def patch(self, request, ref: str):
+        order = order_selectors.order_by_reference(request.user, ref)
+        serializer = OrderChangeSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        order_services.order_change(actor=request.user, order=order, **serializer.validated_data)
+        return Response(_order_data(request.user, ref))
+
+
+class OrderCancelView(APIView):
+    permission_classes = [_Requires]
+    perms_by_method = {"POST": "orders.change_order"}
+
+    @extend_schema(request=None, responses=OrderSerializer, summary="Cancel an order")
+    def post(self, request, ref: str):
+        order = order_selectors.order_by_reference(request.user, ref)
+        comment = request.data.get("comment", "") if hasattr(request.data, "get") else ""
+        order_cancel(actor=request.user, order=order, comment=str(comment))
+        return Response(_order_data(request.user, ref))
+
+
+class OrderImportView(CsvImportView):
+    """``POST /api/v1/imports/orders/``: a replay with the same ``Idempotency-Key`` and file
+    returns the first counts; a file sent again without one leaves every order unchanged."""
+
+    permission_classes = [requires("orders.add_order")]
+    importer = staticmethod(import_orders)
+
+    @import_schema(parameters=[IDEMPOTENCY_PARAMETER])
+    @idempotent
+    def post(self, request) -> Response:
+        return self.run_import(request)
