@@ -240,9 +240,11 @@ class _DemoLedger:
         )
 
     def record_dunning_history(self) -> None:
-        """Before Dunwell, a previous system sent the standard levels one at a time, each on
-        the first day it allowed, until the switch DUNNING_HISTORY_ENDS days ago. Tonight's
-        run continues from there, and its letters quote those dates and no others."""
+        """Before Dunwell, a previous system ran its dunning weekly (on Mondays) and sent the
+        standard levels one at a time, each in the first weekly run that allowed it, until
+        the switch DUNNING_HISTORY_ENDS days ago. Tonight's run continues from there, and its
+        letters quote those dates and no others (a customer's invoices share run dates, as
+        they would have in one letter)."""
         levels = list(DunningLevel.objects.filter(policy__is_default=True).order_by("number"))
         switch = min(self.today, timezone.localdate()) - DUNNING_HISTORY_ENDS
         book = RateBook.load(until=switch)
@@ -259,6 +261,7 @@ class _DemoLedger:
                 if last is not None:
                     gap = datetime.timedelta(days=level.minimum_days_since_previous)
                     sent_on = max(sent_on, last + gap)
+                sent_on += datetime.timedelta(days=-sent_on.weekday() % 7)  # the next Monday
                 if sent_on > switch or not _reaches(book, amount, currency, sent_on, level):
                     break
                 steps.append((pk, level.number, sent_on))

@@ -61,7 +61,7 @@ def test_the_panel_shows_the_default_policy_and_language(alice, northwind):
 
     panel = response.context["dunning"]
     assert (panel.policy.name, panel.profile) == ("Standard", None)
-    assert panel.languages == ["de", "en"]
+    assert panel.languages == ["de", "en", "fr"]
     body = response.content.decode()
     assert 'Standard <span class="muted">(default)</span> · letters in <strong>en</strong>' in body
     # a collector may stop dunning but not change the account's policy

@@ -1,14 +1,13 @@
 """An admin edits a dunning letter: the live preview follows the typing, then it is saved."""
 
 import datetime
-import importlib
 
 import pytest
-from django.apps import apps
 from django.utils import timezone
 
 from accounts import roles
-from dunning.models import DunningTemplate
+from dunning.defaults import ensure_dunning_defaults
+from dunning.models import DunningLevel, DunningPolicy, DunningTemplate
 from tests.factories import ContactFactory, CustomerFactory, invoice, user_in_role
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -18,8 +17,7 @@ PASSWORD = "pw-for-tests-only"
 
 def _defaults() -> None:
     """The shipped templates: a transactional test starts from a flushed database."""
-    migration = importlib.import_module("collections_app.migrations.0005_default_dunning_policy")
-    migration.create_defaults(apps, None)
+    ensure_dunning_defaults(DunningTemplate, DunningPolicy, DunningLevel)
 
 
 def _overdue_customer():
