@@ -22,7 +22,8 @@ RUN pip install . \
  && mkdir -p /app/var && chown dunwell /app/var
 USER dunwell
 
-RUN SECRET_KEY=build-only DATABASE_URL=postgres://build@localhost/none \
+RUN SECRET_KEY="$(python -c "import secrets; print(secrets.token_urlsafe(50))")" \
+    DATABASE_URL=postgres://build@localhost/none \
     python manage.py collectstatic --noinput
 
 EXPOSE 8000

@@ -50,6 +50,8 @@ messages: install
 
 # Benchmarks on PostgreSQL with the large generated data set (see tests/bench/README.md).
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/dunwell_bench
+# Benchmarks run production settings (DEBUG=0), which refuse to start without a real key.
+bench: export SECRET_KEY ?= $(shell $(PYTHON) -c "import secrets; print(secrets.token_urlsafe(50))")
 bench: install
 	psql "$(BENCH_DATABASE_URL)" -Atc "select 1" >/dev/null 2>&1 || \
 	  createdb -h 127.0.0.1 -U postgres $(lastword $(subst /, ,$(BENCH_DATABASE_URL)))

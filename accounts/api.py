@@ -4,6 +4,7 @@ from django.contrib.auth import get_user_model
 from rest_framework import mixins, serializers, viewsets
 
 from . import selectors, services
+from .api_fields import MoneyModelSerializer
 from .api_permissions import RolePermissions
 from .errors import ServiceError
 from .exchange_rates import exchange_rate_set
@@ -27,7 +28,7 @@ class ContactSerializer(serializers.ModelSerializer):
             self.fields["customer"].queryset = selectors.customers_for(request.user)
 
 
-class CustomerSerializer(serializers.ModelSerializer):
+class CustomerSerializer(MoneyModelSerializer):
     currency = serializers.SlugRelatedField(slug_field="code", queryset=Currency.objects.all())
     payment_terms_days = serializers.IntegerField(
         source="payment_terms.net_days", min_value=0, max_value=365, required=False

@@ -11,9 +11,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from .api_permissions import requires
-from .csv_reading import ImportRejected, ImportResult, reject
+from .csv_reading import ImportRejected, ImportResult, oversized, reject
 from .exchange_rates import import_exchange_rates
 from .imports import import_customers
+from .uploads import ImportSizeLimit
 
 UPLOAD_SCHEMA = {
     "multipart/form-data": {
@@ -59,6 +60,11 @@ class CsvImportView(APIView):
     parser_classes = [MultiPartParser, FormParser]
     importer: Callable[..., ImportResult]
 
+    def initialize_request(self, request, *args, **kwargs):
+        # before anything reads the body: the size is checked as the file streams in
+        request.upload_handlers.insert(0, ImportSizeLimit(request))
+        return super().initialize_request(request, *args, **kwargs)
+
     @import_schema()
     def post(self, request) -> Response:
         return self.run_import(request)
@@ -66,6 +72,8 @@ class CsvImportView(APIView):
     def run_import(self, request) -> Response:
         upload = request.FILES.get("file")
         try:
+            if getattr(request._request, "import_upload_too_large", False):
+                raise oversized()
             if upload is None:
                 raise reject("send the CSV file as the multipart form field 'file'")
             result = type(self).importer(upload, actor=request.user)

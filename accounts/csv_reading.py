@@ -20,7 +20,7 @@ from typing import IO, Any, TypeVar
 
 from django.conf import settings
 
-from .money import CENT
+from .money import CENT, amount_max
 
 # Beyond this many, errors are counted but not listed: the person fixes the file anyway.
 MAX_LISTED_ERRORS = 10_000
@@ -35,7 +35,6 @@ _FORMULA_IN_ROW = re.compile(r"\x00(?:[\t\r]|\s*(?:[=@]|[+-][^0-9\x00]))")
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
 _INTEGER = re.compile(r"[+-]?[0-9]+")
-_TOO_LARGE = Decimal("1e16")
 
 Source = str | os.PathLike | IO[bytes]
 T = TypeVar("T")
@@ -220,8 +219,8 @@ class Row:
             )
             return None
         amount = Decimal(value)
-        if abs(amount) >= _TOO_LARGE:
-            self.error(column, f"{shown(value)} is too large")
+        if abs(amount) > (bound := amount_max()):
+            self.error(column, f"{shown(value)} is too large: the maximum amount is {bound}")
         elif amount != amount.quantize(CENT):
             self.error(column, f"{shown(value)} has more than two decimal places")
         elif amount < 0 or (positive and amount == 0):
@@ -261,12 +260,17 @@ def check_size(file: IO[bytes]) -> None:
         position = file.tell()
         size = file.seek(0, os.SEEK_END)
         file.seek(position)
-    limit = settings.IMPORT_MAX_BYTES
-    if size > limit:
-        raise reject(
-            f"the file is {_size(size)}, more than the import limit of {_size(limit)} "
-            "(IMPORT_MAX_BYTES); split it into smaller files"
-        )
+    if size > settings.IMPORT_MAX_BYTES:
+        raise oversized(size)
+
+
+def oversized(size: int | None = None) -> ImportRejected:
+    """The refusal of a file over ``IMPORT_MAX_BYTES`` (its size when it is known)."""
+    limit = _size(settings.IMPORT_MAX_BYTES)
+    shown = f"the file is {_size(size)}, more" if size is not None else "the file is more"
+    return reject(
+        f"{shown} than the import limit of {limit} (IMPORT_MAX_BYTES); split it into smaller files"
+    )
 
 
 def _physical_lines(file: IO[bytes]) -> Iterator[bytes]:
@@ -299,6 +303,20 @@ def _decoded_lines(file: IO[bytes]) -> Iterator[str]:
             ) from None
 
 
+def _csv_problem(exc: csv.Error) -> str:
+    if "unexpected end of data" in str(exc):
+        return (
+            'a quote (") opening a cell here is never closed, so the cell would run to the '
+            'end of the file; close it, or write a quote inside a quoted cell as ""'
+        )
+    if "expected after" in str(exc):
+        return (
+            'a quoted cell has text after its closing quote (") on this row; quote the '
+            'whole cell, and write a quote inside it as ""'
+        )
+    return f"cannot be read as CSV: {exc}"
+
+
 class Sheet:
     """An import file whose size and header are checked once, then read as often as needed."""
 
@@ -310,7 +328,8 @@ class Sheet:
 
     def _records(self) -> Iterator[tuple[int, list[str]]]:
         self._file.seek(0)
-        reader = csv.reader(_decoded_lines(self._file))
+        # strict: a quote left open is an error, not a cell swallowing the rest of the file
+        reader = csv.reader(_decoded_lines(self._file), strict=True)
         number = 0
         while True:
             try:
@@ -318,7 +337,7 @@ class Sheet:
             except StopIteration:
                 return
             except csv.Error as exc:
-                raise reject(f"cannot be read as CSV: {exc}", row=number + 1) from None
+                raise reject(_csv_problem(exc), row=number + 1) from None
             number += 1
             yield number, cells
 

@@ -129,6 +129,8 @@ class Contact(models.Model):
     email = models.EmailField(blank=True)
     phone = models.CharField(max_length=40, blank=True)
     is_primary = models.BooleanField(default=False)
+    # this person asked not to be called or written to; the account may still be worked
+    do_not_contact = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-is_primary", "name", "id"]

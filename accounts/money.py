@@ -2,6 +2,8 @@
 
 from decimal import Decimal, InvalidOperation
 
+from django.conf import settings
+
 from .errors import ServiceError
 
 CENT = Decimal("0.01")
@@ -18,11 +20,17 @@ def to_money(value: object, *, field: str = "amount") -> Decimal:
         raise ServiceError(f"{value!r} is not a number", field=field) from None
     if not amount.is_finite():
         raise ServiceError(f"{value!r} is not a finite amount", field=field)
-    if abs(amount) >= Decimal("1e16"):
-        raise ServiceError(f"{value!r} is too large", field=field)
+    bound = amount_max()
+    if abs(amount) > bound:
+        raise ServiceError(f"{value} is too large: the maximum amount is {bound}", field=field)
     if amount != amount.quantize(CENT):
         raise ServiceError(f"{value!r} has more than two decimal places", field=field)
     return amount.quantize(CENT)
+
+
+def amount_max() -> Decimal:
+    """The business maximum of a single amount (``settings.AMOUNT_MAX``, default 1e12)."""
+    return Decimal(str(settings.AMOUNT_MAX)).quantize(CENT)
 
 
 def to_positive_money(value: object, *, field: str = "amount") -> Decimal:

@@ -58,12 +58,18 @@ def _page_footer(language: str):
     )
 
 
+def data_only_url_fetcher():
+    """The URL fetcher every PDF we make uses: data: URLs only, never a file or the network."""
+    from weasyprint.urls import URLFetcher
+
+    return URLFetcher(allowed_protocols=("data",))
+
+
 def pdf_from_html(html: str, *, language: str | None = None) -> bytes:
     """The PDF of ``html``; its page footer in ``language`` (default: the active one)."""
     from weasyprint import HTML
-    from weasyprint.urls import URLFetcher
 
     footer = _page_footer(language or translation.get_language() or "en")
-    return HTML(string=html, url_fetcher=URLFetcher(allowed_protocols=("data",))).write_pdf(
+    return HTML(string=html, url_fetcher=data_only_url_fetcher()).write_pdf(
         stylesheets=[_print_stylesheet(), footer], font_config=_font_config()
     )

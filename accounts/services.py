@@ -26,6 +26,7 @@ CUSTOMER_FIELDS = [
     "billing_address",
 ]
 UPDATABLE = set(CUSTOMER_FIELDS) - {"external_ref"}
+COLLECT_PERMISSION = "collections_app.add_activity"
 
 
 def payment_terms_for_days(net_days: int) -> PaymentTerms:
@@ -51,12 +52,32 @@ def _clean(changes: dict[str, Any]) -> dict[str, Any]:
         if currency is None:
             raise ServiceError(f"unknown currency {clean['currency']!r}", field="currency")
         clean["currency"] = currency
-    if "name" in clean and not str(clean["name"]).strip():
-        raise ServiceError("name is required", field="name")
+    if "name" in clean:
+        clean["name"] = one_line_name(clean["name"], field="name")
     collector = clean.get("assigned_collector")
     if collector is not None and not collector.is_active:
         raise ServiceError(f"{collector} is not an active user", field="assigned_collector")
+    if collector is not None and not can_collect(collector):
+        raise ServiceError(
+            f"{collector} cannot collect: assign accounts to collectors or credit managers",
+            field="assigned_collector",
+        )
     return clean
+
+
+def can_collect(user) -> bool:
+    """Whether a user works accounts (logs calls, records promises): who may own one."""
+    return user.is_active and user.has_perm(COLLECT_PERMISSION)
+
+
+def one_line_name(value: Any, *, field: str) -> str:
+    """A name on one line: it heads letters, e-mail headers and CSV cells."""
+    name = str(value or "").strip()
+    if not name:
+        raise ServiceError(f"{field} is required", field=field)
+    if len(name.splitlines()) > 1 or any(c in name for c in "\r\n\x85\u2028\u2029"):
+        raise ServiceError(f"{field} must be on one line, without line breaks", field=field)
+    return name
 
 
 def customer_create(
@@ -112,6 +133,8 @@ def customer_update(*, actor, customer: Customer, **changes: Any) -> Customer:
         locked = Customer.objects.select_for_update().get(pk=customer.pk)
         if changes.get("parent") is not None:
             _refuse_parent_loop(locked, changes["parent"])
+        if "currency" in changes and changes["currency"].pk != locked.currency_id:
+            _refuse_currency_change(locked)
         before = snapshot(locked, list(changes))
         for name, value in changes.items():
             setattr(locked, name, value)
@@ -130,6 +153,17 @@ def customer_update(*, actor, customer: Customer, **changes: Any) -> Customer:
     for name in changes:
         setattr(customer, name, getattr(locked, name))
     return customer
+
+
+def _refuse_currency_change(customer: Customer) -> None:
+    """Amounts keep the currency they were booked in; the account's currency (its credit
+    limit, its statement totals) cannot move away from them."""
+    if customer.invoices.exists() or customer.payments.exists() or customer.credit_memos.exists():
+        raise ServiceError(
+            f"{customer.external_ref} has ledger entries in {customer.currency_id}; "
+            "its currency cannot change",
+            field="currency",
+        )
 
 
 def _refuse_parent_loop(customer: Customer, parent: Customer) -> None:
@@ -158,9 +192,9 @@ def contact_add(
     phone: str = "",
     role: str = "",
     is_primary: bool = False,
+    do_not_contact: bool = False,
 ) -> Contact:
-    if not (name or "").strip():
-        raise ServiceError("contact name is required", field="name")
+    name = one_line_name(name, field="name")
     with transaction.atomic():
         Customer.objects.select_for_update().filter(pk=customer.pk).first()
         if is_primary:
@@ -172,11 +206,53 @@ def contact_add(
             phone=(phone or "").strip(),
             role=(role or "").strip(),
             is_primary=is_primary,
+            do_not_contact=do_not_contact,
         )
         audit_record(
             actor=actor,
             action="contact.add",
             instance=contact,
-            after=snapshot(contact, ["customer", "name", "email", "phone", "role", "is_primary"]),
+            after=snapshot(contact, ["customer", *CONTACT_FIELDS]),
         )
     return contact
+
+
+CONTACT_FIELDS = ["name", "role", "email", "phone", "is_primary", "do_not_contact"]
+
+
+def contact_update(*, actor, contact: Contact, **changes: Any) -> list[str]:
+    """Change a contact's details (audited before and after); returns the fields changed.
+    Making one contact primary makes the account's other primary contact not primary."""
+    unknown = set(changes) - set(CONTACT_FIELDS)
+    if unknown:
+        raise ServiceError(f"cannot change: {', '.join(sorted(unknown))}")
+    for name in ("name", "role", "email", "phone"):
+        if name in changes:
+            changes[name] = (changes[name] or "").strip()
+    if "name" in changes and not changes["name"]:
+        raise ServiceError("contact name is required", field="name")
+    with transaction.atomic():
+        Customer.objects.select_for_update().filter(pk=contact.customer_id).first()
+        locked = Contact.objects.select_for_update().get(pk=contact.pk)
+        before = snapshot(locked, list(changes))
+        for name, value in changes.items():
+            setattr(locked, name, value)
+        after = snapshot(locked, list(changes))
+        changed = [name for name in changes if before[name] != after[name]]
+        if not changed:
+            return []
+        if changes.get("is_primary"):
+            Contact.objects.filter(customer_id=locked.customer_id, is_primary=True).exclude(
+                pk=locked.pk
+            ).update(is_primary=False)
+        locked.save(update_fields=changed)
+        audit_record(
+            actor=actor,
+            action="contact.update",
+            instance=locked,
+            before={k: before[k] for k in changed},
+            after={k: after[k] for k in changed},
+        )
+    for name in changes:
+        setattr(contact, name, getattr(locked, name))
+    return changed

@@ -23,15 +23,21 @@ class CollectionsAppConfig(AppConfig):
         post_migrate.connect(_ensure_roles_and_reference_data, sender=self)
 
         from accounts import hooks as account_hooks
+        from disputes import hooks as dispute_hooks
         from invoices import hooks as ledger_hooks
 
         from .services.promises import on_cash_applied
-        from .services.reactions import on_customer_changed, on_ledger_changed
+        from .services.reactions import (
+            on_customer_changed,
+            on_dispute_changed,
+            on_ledger_changed,
+        )
 
         for hooks, reaction in (
             (ledger_hooks.cash_applied_hooks, on_cash_applied),
             (ledger_hooks.ledger_changed_hooks, on_ledger_changed),
             (account_hooks.customer_changed_hooks, on_customer_changed),
+            (dispute_hooks.dispute_changed_hooks, on_dispute_changed),
         ):
             if reaction not in hooks:
                 hooks.append(reaction)

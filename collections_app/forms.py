@@ -10,7 +10,8 @@ from django.forms.utils import flatatt
 from django.utils.html import format_html, format_html_join
 
 from accounts.models import CreditStatus
-from disputes.models import DisputeReason
+from disputes.forms import InvoiceAmountsField
+from disputes.selectors import dispute_reason_choices
 
 from .models import BUCKET_CHOICES, CallOutcome
 from .services.emails import EMAIL_TEMPLATES
@@ -57,6 +58,10 @@ class QuickText(QuickInputMixin, forms.TextInput):
 
 
 class QuickNumber(QuickInputMixin, forms.NumberInput):
+    pass
+
+
+class QuickEmail(QuickInputMixin, forms.EmailInput):
     pass
 
 
@@ -191,11 +196,15 @@ class EmailForm(_CustomerForm):
     )
     message = forms.CharField(widget=QuickTextarea, required=False, label="Personal note")
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # a contact who asked not to be written to is not offered
+        field = self.fields["contact"]
+        field.queryset = field.queryset.filter(do_not_contact=False)
+
 
 class DisputeForm(_CustomerForm):
-    reason_code = forms.ChoiceField(
-        choices=[("", "— reason —"), *DisputeReason.choices], widget=QuickSelect
-    )
+    reason_code = forms.ChoiceField(choices=(), widget=QuickSelect)
     amount = forms.DecimalField(
         max_digits=18,
         decimal_places=2,
@@ -204,18 +213,73 @@ class DisputeForm(_CustomerForm):
         widget=QuickNumber,
         help_text="Leave empty for the full open amount of the selected invoices.",
     )
+    amounts = InvoiceAmountsField(
+        widget=QuickTextarea,
+        label="Per invoice",
+        help_text="Or each invoice's own disputed amount: INV-1001 120.00; INV-1002 80",
+    )
     note = forms.CharField(widget=QuickTextarea, required=False)
     invoices = InvoiceIdsField()
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # the reasons are a table admins edit: read once per form, not per rendering
+        self.fields["reason_code"].choices = dispute_reason_choices()
+
+    def clean_amounts(self):
+        """Invoice numbers → this customer's invoice ids (the service checks the rest)."""
+        typed = self.cleaned_data["amounts"]
+        if not typed:
+            return None
+        ids = dict(self.customer.invoices.filter(number__in=typed).values_list("number", "pk"))
+        unknown = sorted(set(typed) - set(ids))
+        if unknown:
+            raise forms.ValidationError(f"not an invoice of this customer: {', '.join(unknown)}")
+        return {ids[number]: amount for number, amount in typed.items()}
+
+    def clean(self):
+        data = super().clean()
+        if data.get("amounts") and data.get("amount"):
+            self.add_error("amount", "give one amount or amounts per invoice, not both")
+        return data
+
     def clean_invoices(self):
         ids = self.cleaned_data["invoices"]
-        if not ids:
+        if not ids and not self.data.get(self.add_prefix("amounts"), "").strip():
             raise forms.ValidationError("Select the disputed invoices in the open items.")
         return ids
 
 
 class EscalationForm(_CustomerForm):
     reason = forms.CharField(widget=QuickTextarea)
+
+
+class ContactForm(forms.Form):
+    """A contact of the account, added or changed from the workspace."""
+
+    name = forms.CharField(max_length=120, widget=QuickText)
+    role = forms.CharField(max_length=80, required=False, widget=QuickText)
+    phone = forms.CharField(max_length=40, required=False, widget=QuickText)
+    email = forms.EmailField(required=False, label="E-mail", widget=QuickEmail)
+    is_primary = forms.BooleanField(required=False, label="Primary contact")
+    do_not_contact = forms.BooleanField(required=False, label="Do not contact")
+
+    @classmethod
+    def for_contact(cls, contact, data=None):
+        return cls(
+            data,
+            prefix=f"contact-{contact.pk}",
+            initial={name: getattr(contact, name) for name in cls.base_fields},
+        )
+
+
+class BillingAddressForm(forms.Form):
+    billing_address = forms.CharField(
+        required=False,
+        label="Billing address",
+        widget=QuickTextarea(attrs={"rows": "4"}),
+        help_text="As printed in the envelope's window: one line each.",
+    )
 
 
 class QueueFilterForm(forms.Form):

@@ -18,6 +18,8 @@ from accounts.models import Contact, Currency, Customer
 from invoices.models import Invoice
 
 MONEY = {"max_digits": 18, "decimal_places": 2}
+# Sums of many amounts, each up to settings.AMOUNT_MAX, converted at any stored rate.
+MONEY_TOTAL = {"max_digits": 30, "decimal_places": 2}
 
 
 class ActivityKind(models.TextChoices):
@@ -32,6 +34,7 @@ class ActivityKind(models.TextChoices):
     PAYMENT = "payment", "Payment"
     SYSTEM = "system", "System event"
     CREDIT = "credit", "Credit decision"
+    DETAILS = "details", "Contact details"
 
 
 CONTACT_KINDS = (ActivityKind.CALL, ActivityKind.EMAIL, ActivityKind.LETTER)
@@ -247,6 +250,10 @@ class FollowUp(models.Model):
     promise = models.OneToOneField(
         Promise, null=True, blank=True, on_delete=models.PROTECT, related_name="broken_follow_up"
     )
+    # the credit manager's follow-up of an escalation: resolving the escalation closes it
+    escalation = models.OneToOneField(
+        "Escalation", null=True, blank=True, on_delete=models.PROTECT, related_name="follow_up"
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -323,19 +330,19 @@ class QueueState(models.Model):
     score = models.DecimalField(max_digits=10, decimal_places=2, default=0)
     in_queue = models.BooleanField(default=False)
     currency = models.ForeignKey(Currency, on_delete=models.PROTECT, related_name="+")
-    open_amount = models.DecimalField(**MONEY, default=0)
-    overdue_amount = models.DecimalField(**MONEY, default=0)
-    over_60_amount = models.DecimalField(**MONEY, default=0)
-    disputed_amount = models.DecimalField(**MONEY, default=0)
+    open_amount = models.DecimalField(**MONEY_TOTAL, default=0)
+    overdue_amount = models.DecimalField(**MONEY_TOTAL, default=0)
+    over_60_amount = models.DecimalField(**MONEY_TOTAL, default=0)
+    disputed_amount = models.DecimalField(**MONEY_TOTAL, default=0)
     oldest_days_past_due = models.IntegerField(default=0)
     oldest_bucket = models.CharField(max_length=10, choices=BUCKET_CHOICES, default="current")
     missing_rates = ArrayField(models.CharField(max_length=3), default=list, blank=True)
     credit_use_pct = models.IntegerField(null=True, blank=True)
-    broken_promise_amount = models.DecimalField(**MONEY, null=True, blank=True)
+    broken_promise_amount = models.DecimalField(**MONEY_TOTAL, null=True, blank=True)
     broken_promise_date = models.DateField(null=True, blank=True)
-    promise_due_today_amount = models.DecimalField(**MONEY, null=True, blank=True)
+    promise_due_today_amount = models.DecimalField(**MONEY_TOTAL, null=True, blank=True)
     next_promise_date = models.DateField(null=True, blank=True)
-    plan_next_amount = models.DecimalField(**MONEY, null=True, blank=True)
+    plan_next_amount = models.DecimalField(**MONEY_TOTAL, null=True, blank=True)
     plan_next_date = models.DateField(null=True, blank=True)
     broken_plan_date = models.DateField(null=True, blank=True)
     follow_up_due_date = models.DateField(null=True, blank=True)

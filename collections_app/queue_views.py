@@ -20,9 +20,12 @@ from .selectors import (
     calls_today,
     collectors,
     daily_call_target,
+    my_day,
+    my_day_count,
     queue_for,
     queue_next,
     reason_lines,
+    write_off_candidate,
 )
 
 PAGE_SIZE = 50
@@ -55,6 +58,7 @@ def queue(request):
             "state": state,
             "customer": state.customer,
             "reasons": reason_lines(state, today=today),
+            "write_off": write_off_candidate(state),
             "url": workspace_url(state, filters),
             "position": page.start_index() + index,
         }
@@ -62,6 +66,7 @@ def queue(request):
     ]
     team = sees_all_portfolios(request.user)
     query = urlencode(filters.as_query())
+
     return render(
         request,
         "collections_app/queue.html",
@@ -75,7 +80,20 @@ def queue(request):
             "calls_today": calls_today(request.user),
             "call_target": daily_call_target(),
             "query": query,
+            "my_day_count": my_day_count(request.user, today=today),
         },
+    )
+
+
+@login_required
+@permission_required("accounts.view_customer", raise_exception=True)
+def my_day_page(request):
+    """The collector's own list for today: follow-ups due, promises due, promises broken."""
+    today = timezone.localdate()
+    return render(
+        request,
+        "collections_app/my_day.html",
+        {"day": my_day(request.user, today=today), "today": today},
     )
 
 

@@ -35,9 +35,9 @@ from django.utils import timezone
 
 from accounts import roles
 from accounts.buckets import BUCKET_LABELS
-from accounts.models import Customer
+from accounts.models import AuditEntry, Customer
 from accounts.selectors import customer_for, scope_to_portfolio, sees_all_portfolios
-from disputes.models import Dispute, DisputeStatus
+from disputes.models import ACTIVE_STATUSES, Dispute
 from invoices.models import Invoice, Payment
 
 from .models import (
@@ -53,6 +53,7 @@ from .models import (
     PromiseStatus,
     QueueState,
 )
+from .services.queue import small_balance_limit
 
 
 @dataclass(frozen=True)
@@ -110,6 +111,15 @@ def daily_call_target() -> int:
     return int(getattr(settings, "COLLECTOR_DAILY_CALL_TARGET", 40))
 
 
+def write_off_candidate(state: QueueState | None) -> bool:
+    """Open less disputed below the small-balance limit, every amount counted: the queue
+    puts the account last (services/queue.py) and says it may be written off."""
+    if state is None or state.missing_rates:
+        return False
+    collectable = state.open_amount - state.disputed_amount
+    return 0 < collectable < small_balance_limit()
+
+
 def reason_lines(state: QueueState | None, *, today: datetime.date | None = None) -> list[str]:
     """Why an account sits where it does, in the collector's words (no queries)."""
     if state is None:
@@ -124,12 +134,17 @@ def reason_lines(state: QueueState | None, *, today: datetime.date | None = None
     lines = []
     if state.missing_rates:
         lines.append(f"no rate for {', '.join(state.missing_rates)}: not counted")
+    if write_off_candidate(state):
+        small = state.open_amount - state.disputed_amount
+        lines.append(f"small balance ({small:,.2f} {code} open): write-off candidate")
     if state.overdue_amount or state.oldest_days_past_due > 0:
         # the same bucket label as the badge beside it (accounts/buckets.py)
         label = BUCKET_LABELS.get(state.oldest_bucket, state.oldest_bucket)
         # nothing counted when every overdue item is in a currency with no rate
         counted = f"{amount(state.overdue_amount)} " if state.overdue_amount else ""
-        lines.append(f"{counted}overdue, oldest {state.oldest_days_past_due} days ({label})")
+        lines.append(
+            f"{counted}collectable overdue, oldest {state.oldest_days_past_due} days ({label})"
+        )
         if 0 < state.over_60_amount < state.overdue_amount:
             lines.append(f"{amount(state.over_60_amount)} of it over 60 days")
     if state.broken_promise_date:
@@ -187,17 +202,41 @@ def open_items(customer: Customer) -> QuerySet[Invoice]:
                 Promise.objects.filter(invoices=OuterRef("pk"), status=PromiseStatus.OPEN)
             ),
             disputed=Exists(
-                Dispute.objects.filter(invoices=OuterRef("pk"), status=DisputeStatus.OPEN)
+                Dispute.objects.filter(invoices=OuterRef("pk"), status__in=ACTIVE_STATUSES)
             ),
         )
         .order_by("due_date", "id")
     )
 
 
+def collectable_overdue(customer: Customer, *, today: datetime.date) -> dict[str, Decimal]:
+    """Per currency, what is overdue and not in dispute: the figure the queue's score and
+    its "why" line count, beside the plain overdue total that includes disputed items."""
+    rows = (
+        open_items(customer)
+        .filter(due_date__lt=today, disputed=False)
+        .order_by()
+        .values("currency_id")
+        .annotate(total=Sum("open_amount"))
+        .values_list("currency_id", "total")
+    )
+    return dict(rows)
+
+
 def timeline(customer: Customer) -> QuerySet:
     """Activities and payments received, newest first, as one paginatable union; an
     activity with a PDF (a dunning letter, a statement) carries its id to link it."""
-    columns = ["at", "kind", "summary", "note", "who", "outcome", "document_id"]
+    columns = [
+        "at",
+        "kind",
+        "summary",
+        "note",
+        "who",
+        "outcome",
+        "document_id",
+        "money",
+        "money_currency",
+    ]
     activities = (
         Activity.objects.filter(customer=customer)
         .annotate(
@@ -206,6 +245,9 @@ def timeline(customer: Customer) -> QuerySet:
             document_id=Case(
                 When(document="", then=Value(None)), default=F("pk"), output_field=IntegerField()
             ),
+            # a payment's amount is shown like every other amount: the money filter
+            money=Value(None, output_field=DecimalField(max_digits=18, decimal_places=2)),
+            money_currency=Value("", output_field=CharField()),
         )
         .values_list(*columns)
     )
@@ -215,18 +257,14 @@ def timeline(customer: Customer) -> QuerySet:
             at=Cast("received_date", DateTimeField()),
             kind=Value(ActivityKind.PAYMENT.value, output_field=CharField()),
             summary=Concat(
-                Value("Payment "),
-                "reference",
-                Value(" received: "),
-                Cast("amount", CharField()),
-                Value(" "),
-                "currency_id",
-                output_field=CharField(),
+                Value("Payment "), "reference", Value(" received"), output_field=CharField()
             ),
             note=Value("", output_field=CharField()),
             who=Value("", output_field=CharField()),
             outcome=Value("", output_field=CharField()),
             document_id=Value(None, output_field=IntegerField()),
+            money=F("amount"),
+            money_currency=F("currency_id"),
         )
         .values_list(*columns)
     )
@@ -253,15 +291,15 @@ def workspace_side(customer: Customer) -> dict:
             .order_by("due_date", "id")[:20]
         ),
         "disputed_totals": list(
-            Dispute.objects.filter(customer=customer, status=DisputeStatus.OPEN)
+            Dispute.objects.filter(customer=customer, status__in=ACTIVE_STATUSES)
             .values("currency_id")
             .annotate(total=Sum("amount"))
             .order_by("currency_id")
         ),
         "disputes": list(
-            Dispute.objects.filter(customer=customer, status=DisputeStatus.OPEN)
+            Dispute.objects.filter(customer=customer, status__in=ACTIVE_STATUSES)
             .order_by("-opened_at")
-            .values("id", "amount", "currency_id", "reason_code", "opened_at")[:20]
+            .values("id", "amount", "currency_id", "reason__label", "opened_at")[:20]
         ),
         "escalations": list(
             Escalation.objects.filter(customer=customer, status=EscalationStatus.OPEN)
@@ -407,3 +445,120 @@ def activity_with_document_for(user, pk: int) -> Activity:
         customer_path="customer",
     )
     return get_object_or_404(rows, pk=pk)
+
+
+# --- e-mails on their way (the workspace queues them; a task sends them) -----------------
+
+EMAIL_IN_FLIGHT_FOR = datetime.timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class EmailDelivery:
+    id: int
+    summary: str
+    state: str  # "queued", "sent" or "failed"
+    error: str = ""
+
+    @property
+    def what(self) -> str:
+        return self.summary.removesuffix(" queued")
+
+
+def _email_audits(ids, actions):
+    return AuditEntry.objects.filter(
+        object_type=Activity._meta.label_lower,
+        object_id__in=[str(pk) for pk in ids],
+        action__in=actions,
+    )
+
+
+def email_deliveries(customer: Customer, *, ids: list[int] | None = None) -> list[EmailDelivery]:
+    """The account's e-mails queued in the last day and not yet sent or failed, or, given
+    ``ids``, those e-mails whatever became of them (two queries)."""
+    from .services.emails import EMAIL_FAILED, EMAIL_QUEUED, EMAIL_SENT
+
+    queued = Activity.objects.filter(customer=customer, kind=ActivityKind.SYSTEM)
+    if ids is None:
+        queued = queued.filter(occurred_at__gte=timezone.now() - EMAIL_IN_FLIGHT_FOR)
+    else:
+        queued = queued.filter(pk__in=ids)
+    queued = queued.filter(
+        Exists(
+            AuditEntry.objects.filter(
+                object_type=Activity._meta.label_lower,
+                object_id=Cast(OuterRef("pk"), CharField()),
+                action=EMAIL_QUEUED,
+            )
+        )
+    ).order_by("occurred_at", "pk")
+    rows = list(queued.values_list("pk", "summary"))
+    outcomes = {
+        int(entry.object_id): entry
+        for entry in _email_audits([pk for pk, _ in rows], [EMAIL_SENT, EMAIL_FAILED])
+    }
+    out = []
+    for pk, summary in rows:
+        entry = outcomes.get(pk)
+        if entry is None:
+            out.append(EmailDelivery(pk, summary, "queued"))
+        elif ids is not None:
+            state = "sent" if entry.action == EMAIL_SENT else "failed"
+            out.append(EmailDelivery(pk, summary, state, (entry.after or {}).get("error", "")))
+    return out
+
+
+# --- my day: what the collector promised to do, and what customers promised today ------
+
+MY_DAY_BROKEN_FOR = datetime.timedelta(days=30)
+
+
+@dataclass(frozen=True)
+class MyDay:
+    follow_ups: list
+    promises_due: list
+    broken_promises: list
+
+    @property
+    def count(self) -> int:
+        return len(self.follow_ups) + len(self.promises_due) + len(self.broken_promises)
+
+
+def my_day(user, *, today: datetime.date) -> MyDay:
+    """The user's follow-ups due by today, and, on the accounts they collect, the promises
+    due today and those broken in the last 30 days (three queries)."""
+    follow_ups = scope_to_portfolio(
+        FollowUp.objects.filter(assigned_to=user, status=FollowUpStatus.OPEN, due_date__lte=today),
+        user,
+        customer_path="customer",
+    ).select_related("customer", "promise")
+    mine = Promise.objects.filter(customer__assigned_collector=user).select_related(
+        "customer", "contact"
+    )
+    return MyDay(
+        follow_ups=list(follow_ups.order_by("due_date", "id")),
+        promises_due=list(
+            mine.filter(status=PromiseStatus.OPEN, promised_date=today).order_by("customer__name")
+        ),
+        broken_promises=list(
+            mine.filter(
+                status=PromiseStatus.BROKEN, promised_date__gte=today - MY_DAY_BROKEN_FOR
+            ).order_by("-promised_date", "id")
+        ),
+    )
+
+
+def my_day_count(user, *, today: datetime.date) -> int:
+    """How many lines ``my_day`` has, for the queue's link (two queries)."""
+    follow_ups = scope_to_portfolio(
+        FollowUp.objects.filter(assigned_to=user, status=FollowUpStatus.OPEN, due_date__lte=today),
+        user,
+        customer_path="customer",
+    ).count()
+    promises = Promise.objects.filter(customer__assigned_collector=user).aggregate(
+        due=Count("pk", filter=Q(status=PromiseStatus.OPEN, promised_date=today)),
+        broken=Count(
+            "pk",
+            filter=Q(status=PromiseStatus.BROKEN, promised_date__gte=today - MY_DAY_BROKEN_FOR),
+        ),
+    )
+    return follow_ups + promises["due"] + promises["broken"]

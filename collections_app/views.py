@@ -8,13 +8,26 @@ from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 
+from accounts import roles
 from accounts.filters import CustomerFilter
 from accounts.selectors import customers_for
 from invoices.selectors import customers_with_balances
 
+# Where each role starts its day (the first of the user's roles in this order wins).
+LANDING_PAGES = [
+    (roles.COLLECTOR, "queue"),
+    (roles.CREDIT_MANAGER, "credit_inbox"),
+    (roles.CFO, "dashboard"),
+    (roles.FINANCE, "aging"),
+]
+
 
 @login_required
 def home(request):
+    groups = set(request.user.groups.values_list("name", flat=True))
+    for role, page in LANDING_PAGES:
+        if role in groups:
+            return redirect(page)
     return redirect("customer_list")
 
 

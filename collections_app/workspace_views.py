@@ -20,12 +20,15 @@ from django.views.decorators.http import require_POST
 
 from accounts.buckets import BUCKET_LABELS, bucket_of
 from accounts.errors import ServiceError
+from accounts.models import Contact
 from disputes.models import Dispute
 from invoices.selectors import customer_ledger_summary
 
 from . import services
 from .forms import (
+    BillingAddressForm,
     CallForm,
+    ContactForm,
     DisputeForm,
     EmailForm,
     EscalationForm,
@@ -37,6 +40,8 @@ from .models import Escalation, FollowUp, PaymentPlan, Promise
 from .queue_views import filters_from
 from .selectors import (
     activity_with_document_for,
+    collectable_overdue,
+    email_deliveries,
     open_items,
     people_for_follow_ups,
     reason_lines,
@@ -59,6 +64,12 @@ FORMS = {
     "escalate": EscalationForm,
 }
 
+# A call that ends in a promise hands its fields to the promise service, whose refusals
+# name the promise's own fields: they belong beside the call form's promise fields.
+FIELD_ALIASES = {
+    "call": {"amount": "promise_amount", "promised_date": "promise_date"},
+}
+
 
 def _forms(customer, contacts, people, bound: dict | None = None) -> dict:
     out = {}
@@ -72,6 +83,8 @@ def _forms(customer, contacts, people, bound: dict | None = None) -> dict:
         form = form_class(**kwargs)
         # Unbound forms draw their <select>s from lists read once, not a query per form.
         for field_name, rows in (("contact", contacts), ("assigned_to", people)):
+            if form_class is EmailForm and field_name == "contact":
+                rows = [row for row in rows if not row.do_not_contact]
             field = form.fields.get(field_name)
             if field is not None:
                 field.widget.choices = [("", field.empty_label)] + [
@@ -79,6 +92,37 @@ def _forms(customer, contacts, people, bound: dict | None = None) -> dict:
                 ]
         out[name] = form
     return out
+
+
+def _email_status(emails) -> dict:
+    return {
+        "emails": emails,
+        "emails_polling": any(e.state == "queued" for e in emails),
+        "emails_query": urlencode({"ids": [e.id for e in emails]}, doseq=True),
+    }
+
+
+def _details_forms(customer, contacts, bound: dict) -> dict:
+    """The contact details' forms: one per contact to change it, one to add, the address."""
+    for contact in contacts:
+        contact.form = bound.get(f"contact_{contact.pk}") or ContactForm.for_contact(contact)
+    return {
+        "contact_add_form": bound.get("contact_add") or ContactForm(prefix="contact"),
+        "address_form": bound.get("billing_address")
+        or BillingAddressForm(
+            prefix="address", initial={"billing_address": customer.billing_address}
+        ),
+    }
+
+
+def _summary(customer, today) -> dict:
+    """The ledger's totals, each currency's overdue beside its collectable part (overdue
+    and not in dispute, what the queue counts): two figures, two names, everywhere."""
+    summary = customer_ledger_summary(customer)
+    collectable = collectable_overdue(customer, today=today)
+    for row in summary["open"]:
+        row["collectable"] = collectable.get(row["currency_id"], 0)
+    return summary
 
 
 def _context(request, customer, *, bound: dict | None = None) -> dict:
@@ -102,11 +146,13 @@ def _context(request, customer, *, bound: dict | None = None) -> dict:
         "customer": customer,
         "state": customer.queue,
         "reasons": reason_lines(customer.queue, today=today),
-        "summary": customer_ledger_summary(customer),
+        "summary": _summary(customer, today),
         "contacts": contacts,
         "items": items,
         "events": events,
         "forms": _forms(customer, contacts, people, bound),
+        **_details_forms(customer, contacts, bound or {}),
+        **_email_status(email_deliveries(customer)),
         "side": workspace_side(customer),
         "next_url": next_url,
         "came_from": came_from,
@@ -135,6 +181,19 @@ def timeline_page(request, pk: int):
 
 @login_required
 @permission_required("accounts.view_customer", raise_exception=True)
+def email_status(request, pk: int):
+    """The e-mails the workspace is waiting on: queued, then sent or failed (polled)."""
+    customer = workspace_customer(request.user, pk)
+    ids = [int(v) for v in request.GET.getlist("ids") if v.isdigit()][:20]
+    return render(
+        request,
+        "collections_app/_email_status.html",
+        {"customer": customer, **_email_status(email_deliveries(customer, ids=ids))},
+    )
+
+
+@login_required
+@permission_required("accounts.view_customer", raise_exception=True)
 def statement(request, pk: int):
     customer = workspace_customer(request.user, pk)
     response = HttpResponse(services.statement_pdf(customer), content_type="application/pdf")
@@ -150,19 +209,23 @@ def _workspace_url(request, pk: int) -> str:
     return reverse("customer_detail", args=[pk]) + query
 
 
-def _act(request, pk: int, name: str, perform) -> HttpResponse:
+def _act(request, pk: int, name: str, perform, build=None) -> HttpResponse:
+    """``build(customer)`` makes the bound form of an action outside ``FORMS``."""
     customer = workspace_customer(request.user, pk)
-    form_class = FORMS[name]
-    kwargs = {"customer": customer, "prefix": name}
-    if form_class is FollowUpForm:
-        kwargs["people"] = people_for_follow_ups()
-    form = form_class(request.POST, **kwargs)
+    if build is not None:
+        form = build(customer)
+    else:
+        form_class = FORMS[name]
+        kwargs = {"customer": customer, "prefix": name}
+        if form_class is FollowUpForm:
+            kwargs["people"] = people_for_follow_ups()
+        form = form_class(request.POST, **kwargs)
     if form.is_valid():
         try:
             done = perform(customer, form.cleaned_data)
         except ServiceError as refusal:
-            field = refusal.field if refusal.field in form.fields else None
-            form.add_error(field, refusal.message)
+            field = FIELD_ALIASES.get(name, {}).get(refusal.field, refusal.field)
+            form.add_error(field if field in form.fields else None, refusal.message)
         else:
             messages.success(request, done)
             if not request.htmx:
@@ -287,6 +350,7 @@ def dispute_raise(request, pk: int):
             reason_code=data["reason_code"],
             note=data["note"],
             amount=data["amount"],
+            amounts=data["amounts"],
         )
         return f"Dispute of {dispute.amount:,.2f} {dispute.currency_id} opened."
 
@@ -303,6 +367,57 @@ def escalate(request, pk: int):
         return f"Escalated to {who}."
 
     return _act(request, pk, "escalate", perform)
+
+
+# --- the account's contact details ------------------------------------------------------
+
+
+@_action("accounts.add_contact")
+def contact_add(request, pk: int):
+    def perform(customer, data):
+        contact = services.contact_add(actor=request.user, customer=customer, **data)
+        return f"Contact {contact.name} added."
+
+    return _act(
+        request,
+        pk,
+        "contact_add",
+        perform,
+        build=lambda customer: ContactForm(request.POST, prefix="contact"),
+    )
+
+
+@_action("accounts.change_contact")
+def contact_update(request, pk: int, contact_id: int):
+    contact = None
+
+    def build(customer):
+        nonlocal contact
+        contact = get_object_or_404(Contact, pk=contact_id, customer=customer)
+        return ContactForm.for_contact(contact, request.POST)
+
+    def perform(customer, data):
+        changed = services.contact_update(actor=request.user, contact=contact, **data)
+        return f"Contact {contact.name} changed." if changed else "Nothing changed."
+
+    return _act(request, pk, f"contact_{contact_id}", perform, build=build)
+
+
+@_action("accounts.change_contact")
+def billing_address_update(request, pk: int):
+    def perform(customer, data):
+        changed = services.billing_address_update(
+            actor=request.user, customer=customer, billing_address=data["billing_address"]
+        )
+        return "Billing address changed." if changed else "Nothing changed."
+
+    return _act(
+        request,
+        pk,
+        "billing_address",
+        perform,
+        build=lambda customer: BillingAddressForm(request.POST, prefix="address"),
+    )
 
 
 # --- moving what is open on the account: one button each, the reason typed beside it ------

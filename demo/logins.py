@@ -9,6 +9,7 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group, Permission
 
 from accounts import roles
+from disputes.models import DepartmentMember
 
 from . import DEMO_PASSWORD
 
@@ -34,6 +35,8 @@ DEMO_USERS = [
     DemoUser("cfo", roles.CFO, "Robert", "Kline"),
     DemoUser("finance", roles.FINANCE, "Aisha", "Kamara"),
     DemoUser("admin", roles.ADMIN, "Sam", "Carter", is_admin=True),
+    # shipping staff who resolve the disputes routed to shipping (docs/disputes.md)
+    DemoUser("resolver", roles.RESOLVER, "Tom", "Baker"),
 ]
 COLLECTOR_USERNAMES = [u.username for u in DEMO_USERS if u.role == roles.COLLECTOR]
 
@@ -67,4 +70,5 @@ def demo_users_ensure() -> tuple[dict[str, object], list[str]]:
             user.groups.add(Group.objects.get(name=spec.role))
             created.append(spec.username)
         users[spec.username] = user
+    DepartmentMember.objects.get_or_create(user=users["resolver"], department="shipping")
     return users, created

@@ -11,8 +11,10 @@ so ``<img src="file:///…">`` or an attachment link cannot pull a server file i
 
 from __future__ import annotations
 
+import contextvars
 import datetime
 import re
+import time
 from collections import defaultdict
 from decimal import Decimal
 from types import SimpleNamespace
@@ -20,7 +22,8 @@ from types import SimpleNamespace
 import css_inline
 from babel.numbers import parse_decimal
 from django.conf import settings
-from django.template import Context, Engine, Library, TemplateSyntaxError
+from django.template import Context, Engine, Library, Node, TemplateSyntaxError, defaultfilters
+from django.template.defaulttags import do_for
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -37,9 +40,72 @@ from .models import DunningCommunication, DunningLevel, DunningTemplate, Invoice
 from .plain_text import html_to_text
 
 MAX_TEMPLATE_CHARS = 50_000
+# A letter loops over a few hundred invoices; an editor's nested loops must not tie up a
+# worker (or the preview's request) for minutes.
+MAX_LOOP_ITERATIONS = 100_000
+MAX_RENDER_SECONDS = 2.0
+MAX_PADDING = 1_000
 
 FORBIDDEN_TAGS = ("include", "extends", "load", "debug", "url", "autoescape")
 FORBIDDEN_FILTERS = ("safe", "safeseq")
+
+
+class RenderTooLong(Exception):
+    pass
+
+
+class _Budget:
+    def __init__(self) -> None:
+        self.iterations = 0
+        self.deadline = time.monotonic() + MAX_RENDER_SECONDS
+
+    def spend(self) -> None:
+        self.iterations += 1
+        if self.iterations > MAX_LOOP_ITERATIONS:
+            raise RenderTooLong(
+                f"the template takes too long to render: its loops ran more than "
+                f"{MAX_LOOP_ITERATIONS:,} times"
+            )
+        if self.iterations % 256 == 0 and time.monotonic() > self.deadline:
+            raise RenderTooLong(
+                f"the template takes too long to render (more than {MAX_RENDER_SECONDS:g} s)"
+            )
+
+
+_BUDGET: contextvars.ContextVar[_Budget | None] = contextvars.ContextVar(
+    "dunning_template_budget", default=None
+)
+
+
+class _LoopTick(Node):
+    """First node of every loop body in the sandbox: each pass spends from the budget."""
+
+    def render(self, context):
+        budget = _BUDGET.get()
+        if budget is not None:
+            budget.spend()
+        return ""
+
+
+def _bounded_for(parser, token):
+    node = do_for(parser, token)
+    tick = _LoopTick()
+    tick.token, tick.origin = token, parser.origin
+    node.nodelist_loop.insert(0, tick)
+    return node
+
+
+def _bounded_padding(pad):
+    def bounded(value, arg):
+        try:
+            width = int(arg)
+        except (TypeError, ValueError):
+            width = 0
+        if width > MAX_PADDING:
+            raise RenderTooLong(f"a padding width is at most {MAX_PADDING:,}")
+        return pad(value, arg)
+
+    return bounded
 
 
 def _sandbox_engine() -> Engine:
@@ -53,6 +119,9 @@ def _sandbox_engine() -> Engine:
         del allowed.tags[tag]
     for name in FORBIDDEN_FILTERS:
         del allowed.filters[name]
+    allowed.tags["for"] = _bounded_for
+    for name in ("ljust", "rjust", "center"):
+        allowed.filters[name] = _bounded_padding(getattr(defaultfilters, name))
     # Dates and amounts in the letter's language: |day, |amount:currency, |figure:currency.
     allowed.filters.update(locale_format.register.filters)
     engine.template_builtins = [allowed]
@@ -95,13 +164,21 @@ def _with_line(exc: Exception, message: str) -> str:
     return f"line {line}: {message}" if line and not _LINE.search(message) else message
 
 
-def render_source(source: str, context: dict, *, field: str = "body") -> str:
+def render_source(
+    source: str, context: dict, *, field: str = "body", autoescape: bool = True
+) -> str:
+    """A template's text rendered in the sandbox; ``autoescape=False`` for plain text (a
+    subject), which every HTML page and document escapes once where it shows it."""
+    compiled = compile_template(source, field=field)
+    budget = _BUDGET.set(_Budget())
     try:
-        return compile_template(source, field=field).render(Context(context))
+        return compiled.render(Context(context, autoescape=autoescape))
     except ServiceError:
         raise
-    except Exception as exc:  # a filter fed the wrong type, say
+    except Exception as exc:  # a filter fed the wrong type, say, or a budget spent
         raise ServiceError(f"template error: {_with_line(exc, str(exc))}", field=field) from None
+    finally:
+        _BUDGET.reset(budget)
 
 
 def template_for(code: str, language: str) -> DunningTemplate:
@@ -281,8 +358,8 @@ def communication_context(comm: DunningCommunication) -> dict:
 
 
 def render_letter(template: DunningTemplate, context: dict) -> tuple[str, str]:
-    """(subject, HTML body) of a template for a context."""
-    subject = render_source(template.subject, context, field="subject")
+    """(subject as plain text, HTML body) of a template for a context."""
+    subject = render_source(template.subject, context, field="subject", autoescape=False)
     body = render_source(template.body, context, field="body")
     return " ".join(subject.split()), body
 

@@ -26,7 +26,7 @@ from collections_app.models import (
     Promise,
     PromiseStatus,
 )
-from disputes.models import Dispute, DisputeStatus
+from disputes.models import ACTIVE_STATUSES, Dispute
 from invoices.models import Invoice
 
 from .levels import CustomerFacts, Decision, InvoiceFacts, LevelRule, decide, late_interest
@@ -98,7 +98,9 @@ def overdue_invoices(as_of: datetime.date, customer_ids=None) -> dict[int, list[
         rows = rows.filter(customer_id__in=customer_ids)
     rows = rows.annotate(
         level_number=Coalesce(F("dunning__level_number"), Value(0)),
-        disputed=Exists(Dispute.objects.filter(status=DisputeStatus.OPEN, invoices=OuterRef("pk"))),
+        disputed=Exists(
+            Dispute.objects.filter(status__in=ACTIVE_STATUSES, invoices=OuterRef("pk"))
+        ),
     ).values_list(
         "customer_id",
         "pk",

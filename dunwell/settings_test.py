@@ -29,6 +29,8 @@ os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
 os.environ.setdefault("SESSION_COOKIE_SECURE", "0")
 os.environ.setdefault("CSRF_COOKIE_SECURE", "0")
 os.environ.setdefault("MANIFEST_STATIC", "0")
+# The suite runs with DEBUG off, where a placeholder key is refused (settings.py).
+os.environ.setdefault("SECRET_KEY", "tests-only-not-secret-" + "a1B2c3D4e5" * 4)
 
 from .settings import *  # noqa: F403
 

@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from accounts.auth_views import SecondFactorLoginView
 from collections_app import queue_views, team_views, views, workspace_views
 
 urlpatterns = [
@@ -10,10 +11,35 @@ urlpatterns = [
     path("healthz/", views.healthz, name="healthz"),
     path(
         "login/",
-        auth_views.LoginView.as_view(template_name="registration/login.html"),
+        SecondFactorLoginView.as_view(),
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # A forgotten password, reset by e-mail (Django's views; the link is valid for
+    # PASSWORD_RESET_TIMEOUT and only for an active user with a usable password).
+    path(
+        "password-reset/",
+        auth_views.PasswordResetView.as_view(
+            email_template_name="registration/password_reset_email.txt",
+            subject_template_name="registration/password_reset_subject.txt",
+        ),
+        name="password_reset",
+    ),
+    path(
+        "password-reset/sent/",
+        auth_views.PasswordResetDoneView.as_view(),
+        name="password_reset_done",
+    ),
+    path(
+        "reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "reset/done/",
+        auth_views.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
     path("customers/", views.customer_list, name="customer_list"),
     path("customers/<int:pk>/", workspace_views.workspace, name="customer_detail"),
     path("customers/<int:pk>/timeline/", workspace_views.timeline_page, name="workspace_timeline"),
@@ -36,8 +62,24 @@ urlpatterns = [
         name="workspace_follow_up",
     ),
     path("customers/<int:pk>/emails/", workspace_views.email_send, name="workspace_email"),
+    path(
+        "customers/<int:pk>/emails/status/",
+        workspace_views.email_status,
+        name="workspace_email_status",
+    ),
     path("customers/<int:pk>/disputes/", workspace_views.dispute_raise, name="workspace_dispute"),
     path("customers/<int:pk>/escalations/", workspace_views.escalate, name="workspace_escalate"),
+    path("customers/<int:pk>/contacts/", workspace_views.contact_add, name="workspace_contact_add"),
+    path(
+        "customers/<int:pk>/contacts/<int:contact_id>/",
+        workspace_views.contact_update,
+        name="workspace_contact_update",
+    ),
+    path(
+        "customers/<int:pk>/billing-address/",
+        workspace_views.billing_address_update,
+        name="workspace_billing_address",
+    ),
     path(
         "customers/<int:pk>/follow-ups/<int:follow_up_id>/done/",
         workspace_views.follow_up_done,
@@ -63,6 +105,7 @@ urlpatterns = [
     ),
     path("queue/", queue_views.queue, name="queue"),
     path("queue/next/", queue_views.queue_next_account, name="queue_next"),
+    path("queue/my-day/", queue_views.my_day_page, name="my_day"),
     path("team/", team_views.team, name="team"),
     path("team/reassign/", team_views.reassign, name="team_reassign"),
     path("customers/", include("dunning.account_urls")),

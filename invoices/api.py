@@ -9,6 +9,7 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from accounts.api_fields import MoneyField, MoneyModelSerializer
 from accounts.api_permissions import RolePermissions, requires
 from accounts.errors import ServiceError
 from accounts.models import Currency
@@ -31,7 +32,6 @@ IDEMPOTENCY_PARAMETER = OpenApiParameter(
     OpenApiParameter.HEADER,
     description="A replay with the same key returns the first response and creates nothing.",
 )
-MONEY = {"max_digits": 18, "decimal_places": 2}
 
 
 class ScopedCustomerField(serializers.SlugRelatedField):
@@ -49,7 +49,7 @@ class CurrencyField(serializers.SlugRelatedField):
         super().__init__(slug_field="code", queryset=Currency.objects.all(), **kwargs)
 
 
-class InvoiceSerializer(serializers.ModelSerializer):
+class InvoiceSerializer(MoneyModelSerializer):
     customer = ScopedCustomerField()
     customer_id = serializers.IntegerField(read_only=True)
     currency = CurrencyField()
@@ -75,7 +75,7 @@ class InvoiceSerializer(serializers.ModelSerializer):
 
 class AllocationSerializer(serializers.Serializer):
     invoice = serializers.IntegerField()
-    amount = serializers.DecimalField(**MONEY)
+    amount = MoneyField()
 
 
 class ApplyRequestSerializer(serializers.Serializer):
@@ -107,7 +107,7 @@ def _allocations(user, rows) -> list[services.Allocation]:
     return out
 
 
-class PaymentSerializer(serializers.ModelSerializer):
+class PaymentSerializer(MoneyModelSerializer):
     customer = ScopedCustomerField()
     customer_id = serializers.IntegerField(read_only=True)
     currency = CurrencyField(required=False)
@@ -134,7 +134,7 @@ class PaymentSerializer(serializers.ModelSerializer):
         extra_kwargs = {"reference": {"validators": []}}
 
 
-class CreditMemoSerializer(serializers.ModelSerializer):
+class CreditMemoSerializer(MoneyModelSerializer):
     customer = ScopedCustomerField()
     customer_id = serializers.IntegerField(read_only=True)
     currency = CurrencyField(required=False)
@@ -160,13 +160,13 @@ class CreditMemoSerializer(serializers.ModelSerializer):
         extra_kwargs = {"number": {"validators": []}, "reason": {"required": True}}
 
 
-class ApplicationSerializer(serializers.ModelSerializer):
+class ApplicationSerializer(MoneyModelSerializer):
     invoice_number = serializers.CharField(source="invoice.number", read_only=True)
     payment_reference = serializers.CharField(
-        source="payment.reference", read_only=True, default=None
+        source="payment.reference", read_only=True, default=None, allow_null=True
     )
     credit_memo_number = serializers.CharField(
-        source="credit_memo.number", read_only=True, default=None
+        source="credit_memo.number", read_only=True, default=None, allow_null=True
     )
     currency = serializers.CharField(source="currency_id", read_only=True)
 
@@ -195,7 +195,7 @@ class ReverseRequestSerializer(serializers.Serializer):
     effective_date = serializers.DateField(required=False)
 
 
-class AdjustmentSerializer(serializers.ModelSerializer):
+class AdjustmentSerializer(MoneyModelSerializer):
     invoice = serializers.PrimaryKeyRelatedField(queryset=Invoice.objects.none())
     kind = serializers.ChoiceField(choices=AdjustmentKind.choices)
     currency = serializers.CharField(source="currency_id", read_only=True)
@@ -264,7 +264,7 @@ class PaymentViewSet(_LedgerViewSet):
 
     @extend_schema(
         request=ApplyRequestSerializer,
-        responses=ApplicationSerializer(many=True),
+        responses={201: ApplicationSerializer(many=True)},
         parameters=[IDEMPOTENCY_PARAMETER],
     )
     @action(
@@ -310,7 +310,7 @@ class CreditMemoViewSet(_LedgerViewSet):
 
     @extend_schema(
         request=ApplyRequestSerializer,
-        responses=ApplicationSerializer(many=True),
+        responses={201: ApplicationSerializer(many=True)},
         parameters=[IDEMPOTENCY_PARAMETER],
     )
     @action(
@@ -346,7 +346,7 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
 
     @extend_schema(
         request=ReverseRequestSerializer,
-        responses=ApplicationSerializer,
+        responses={201: ApplicationSerializer},
         parameters=[IDEMPOTENCY_PARAMETER],
     )
     @action(

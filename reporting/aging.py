@@ -24,7 +24,7 @@ from django.db.models import QuerySet
 
 from accounts.buckets import BUCKET_DAYS, BUCKET_SQL, BUCKETS
 from accounts.fx import missing_rate, rates_on, rates_sql, reporting_currency
-from disputes.models import DisputeStatus
+from disputes.selectors import DISPUTED_LINES_AT, IN_DISPUTE_AT, end_of_day
 
 BASES = ("due", "invoice")
 GROUPINGS = ("customer", "collector", "currency", "parent")
@@ -60,8 +60,8 @@ class AgingQuery:
     basis: str = "due"
     currency: str | None = None
     rates: dict[str, Decimal] | None = None
-    # True: only items an open dispute names (today's disputes, whatever as_of); False: only
-    # items none names; None: all.
+    # True: only items a dispute in dispute at the end of as_of names (its history says);
+    # False: only items none names; None: all.
     in_dispute: bool | None = None
     # None: the bounded form (stored balances and movement-date bounds); "forward": the
     # textbook Σ up to as_of. Same figures (tests/reporting/test_aging_reconciliation.py).
@@ -97,10 +97,9 @@ class Aging:
     items: int = 0
 
 
-# An invoice is in dispute when an open dispute names it.
-IN_OPEN_DISPUTE = """SELECT 1 FROM disputes_dispute_invoices di
-    JOIN disputes_dispute d ON d.id = di.dispute_id
-    WHERE di.invoice_id = i.id AND d.status = %s"""
+# An invoice is in dispute on a date when a dispute in dispute at the end of that day (the
+# status its last event by then left it in) names it.
+IN_OPEN_DISPUTE = IN_DISPUTE_AT
 
 
 # The balance of invoice ``i`` as of %s, read from its movement-date bounds (invoices/models.py):
@@ -137,7 +136,7 @@ def _items_cte(query: AgingQuery, rates: dict[str, Decimal]) -> tuple[str, list]
     filter_params = [
         *(scope_params if scoped else ()),
         *([query.currency] if query.currency else []),
-        *([] if query.in_dispute is None else [DisputeStatus.OPEN]),
+        *([] if query.in_dispute is None else [end_of_day(as_of)]),
     ]
     columns = f"""i.id, i.number, i.customer_id, i.currency_id, i.issue_date, i.due_date,
                (%s::date - {day_column}) AS days"""
@@ -268,31 +267,11 @@ def aging(query: AgingQuery, *, grouping: str = "customer") -> Aging:
 
 DETAIL_ORDER = "c.name, c.id, it.due_date, it.id"
 
-# The disputed amount of each item (docs/reporting.md "Disputed amount"): each open dispute's
-# amount goes to the invoices it names in its currency, in invoice order (due date, id),
-# each taking at most its open amount as of as_of; an invoice named by several disputes
-# shows at most its open amount. Computed over every invoice the open disputes name, not
-# only the items in the report, so a filter never moves a dispute's amount between items.
+# The disputed amount of each item (docs/reporting.md "Disputed amount"): the amounts of its
+# dispute lines whose dispute was in dispute at the end of as_of (from the history), capped
+# at the item's open amount then. Lines are in their invoice's currency.
 DISPUTE_SPLIT = f"""
-    dispute_items AS (
-        SELECT di.dispute_id, dp.amount AS dispute_amount, i.id AS invoice_id, i.due_date,
-               CASE WHEN i.issue_date <= %s THEN {OPEN_THEN} ELSE 0.00 END AS open_amount
-        FROM disputes_dispute dp
-        JOIN disputes_dispute_invoices di ON di.dispute_id = dp.id
-        JOIN invoices_invoice i ON i.id = di.invoice_id AND i.currency_id = dp.currency_id
-        WHERE dp.status = %s
-    ),
-    dispute_shares AS (
-        SELECT invoice_id, open_amount,
-               GREATEST(0.00, LEAST(open_amount, dispute_amount - COALESCE(SUM(open_amount) OVER (
-                   PARTITION BY dispute_id ORDER BY due_date, invoice_id
-                   ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0))) AS share
-        FROM dispute_items
-    ),
-    disputed AS (
-        SELECT invoice_id, LEAST(MAX(open_amount), SUM(share)) AS amount
-        FROM dispute_shares GROUP BY invoice_id
-    )"""  # noqa: S608
+    disputed AS ({DISPUTED_LINES_AT})"""
 
 
 def detail_sql(query: AgingQuery, rates: dict[str, Decimal] | None = None) -> tuple[str, list]:
@@ -303,7 +282,7 @@ def detail_sql(query: AgingQuery, rates: dict[str, Decimal] | None = None) -> tu
     sql = f"""{cte},{DISPUTE_SPLIT}
     SELECT it.id, c.id AS customer_id, c.external_ref, c.name AS customer_name, it.number,
            it.issue_date, it.due_date, it.days, it.bucket, it.currency_id, it.open_amount,
-           it.amount, COALESCE(ds.amount, 0.00) AS disputed_amount,
+           it.amount, LEAST(COALESCE(ds.amount, 0.00), it.open_amount) AS disputed_amount,
            GREATEST(
              (SELECT MAX(a.effective_date) FROM invoices_application a
                WHERE a.invoice_id = it.id AND a.effective_date <= %s),
@@ -314,7 +293,7 @@ def detail_sql(query: AgingQuery, rates: dict[str, Decimal] | None = None) -> tu
     LEFT JOIN disputed ds ON ds.invoice_id = it.id
     ORDER BY {DETAIL_ORDER}
     """  # noqa: S608
-    split_params = [as_of, *[as_of] * OPEN_THEN_PARAMS, DisputeStatus.OPEN]
+    split_params = [end_of_day(as_of)]
     return sql, [*params, *split_params, as_of, as_of]
 
 

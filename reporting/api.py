@@ -245,8 +245,14 @@ class ExportDownloadView(APIView):
     permission_classes = [requires("reporting.view_exportjob")]
 
     @extend_schema(
+        # FileResponse names the type from the file's extension: one per export format
         responses={
-            (200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY),
+            (200, "text/csv"): OpenApiResponse(OpenApiTypes.BINARY),
+            (
+                200,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            ): OpenApiResponse(OpenApiTypes.BINARY),
+            (200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY),
         },
         summary="Download a finished export",
     )

@@ -73,13 +73,20 @@ def default_period() -> tuple[datetime.date, datetime.date]:
 
 
 def trend(end: datetime.date) -> dict:
-    """13 months of month-end DSO and aged debt, from snapshots only (one query)."""
+    """13 months of month-end DSO and aged debt, from snapshots only (one query).
+
+    A month whose last snapshot is not its last day (the current month) has no DSO point:
+    a few days of sales against the whole balance is no month's DSO. Its aged debt, a
+    balance on a day, is shown, labelled with the day it is as of."""
     labels, dso, stacks = [], [], {b: [] for b in BUCKETS}
     for snapshot in month_end_snapshots(end, 13):
-        labels.append(snapshot.date.strftime("%b %Y"))
-        days = snapshot.date.day
+        day = snapshot.date
+        closed = day.day == calendar.monthrange(day.year, day.month)[1]
+        labels.append(day.strftime("%b %Y") if closed else f"{day:%b %Y} (to {day:%b %d})")
         value = (
-            rounded(snapshot.total / snapshot.month_sales * days) if snapshot.month_sales else None
+            rounded(snapshot.total / snapshot.month_sales * day.day)
+            if snapshot.month_sales and closed
+            else None
         )
         dso.append(None if value is None else float(value))
         for bucket in BUCKETS:

@@ -10,9 +10,36 @@ from accounts.models import Currency
 from .aging import BASES, GROUPINGS
 from .selectors import AgingFilters
 
+# Report dates a business asks about: far enough back for any ledger's history, far enough
+# ahead for a forecast; outside them the date arithmetic of the reports would overflow.
+REPORT_DATE_MIN = datetime.date(1900, 1, 1)
+REPORT_DATE_YEARS_AHEAD = 10
+KPI_PERIOD_MAX_DAYS = 366 * 10
+
+
+def report_date_max() -> datetime.date:
+    today = timezone.localdate()
+    return today.replace(year=today.year + REPORT_DATE_YEARS_AHEAD, day=min(today.day, 28))
+
+
+class ReportDateField(forms.DateField):
+    """A date within REPORT_DATE_MIN .. today plus REPORT_DATE_YEARS_AHEAD years."""
+
+    def validate(self, value):
+        super().validate(value)
+        if value is None:
+            return
+        latest = report_date_max()
+        if not REPORT_DATE_MIN <= value <= latest:
+            raise forms.ValidationError(
+                f"{value.isoformat()} is out of range: give a date from "
+                f"{REPORT_DATE_MIN.isoformat()} to {latest.isoformat()}",
+                code="out_of_range",
+            )
+
 
 class AgingForm(forms.Form):
-    as_of = forms.DateField(required=False)
+    as_of = ReportDateField(required=False)
     basis = forms.ChoiceField(choices=[(b, b) for b in BASES], required=False)
     grouping = forms.ChoiceField(choices=[(g, g) for g in GROUPINGS], required=False)
     collector = forms.IntegerField(required=False, min_value=1)
@@ -41,14 +68,18 @@ class AgingForm(forms.Form):
 
 
 class KpiForm(forms.Form):
-    start = forms.DateField(required=False)
-    end = forms.DateField(required=False)
+    start = ReportDateField(required=False)
+    end = ReportDateField(required=False)
 
     def clean(self):
         data = super().clean()
+        if self.errors:
+            return data
         end = data.get("end") or timezone.localdate()
-        start = data.get("start") or end - datetime.timedelta(days=29)
+        start = data.get("start") or max(end - datetime.timedelta(days=29), REPORT_DATE_MIN)
         if start > end:
-            raise forms.ValidationError("start must not be after end")
+            self.add_error("start", "start must not be after end")
+        elif (end - start).days >= KPI_PERIOD_MAX_DAYS:
+            self.add_error("start", f"the period is longer than {KPI_PERIOD_MAX_DAYS} days")
         data["start"], data["end"] = start, end
         return data

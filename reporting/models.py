@@ -5,6 +5,8 @@ from django.db import models
 from django.db.models import Q
 
 MONEY = {"max_digits": 18, "decimal_places": 2}
+# Sums of many amounts, each up to settings.AMOUNT_MAX, converted at any stored rate.
+MONEY_TOTAL = {"max_digits": 30, "decimal_places": 2}
 
 
 class ARSnapshot(models.Model):
@@ -16,15 +18,15 @@ class ARSnapshot(models.Model):
 
     date = models.DateField(unique=True)
     currency = models.CharField(max_length=3)
-    current = models.DecimalField(**MONEY)
-    days_1_30 = models.DecimalField(**MONEY)
-    days_31_60 = models.DecimalField(**MONEY)
-    days_61_90 = models.DecimalField(**MONEY)
-    days_91_120 = models.DecimalField(**MONEY)
-    over_120 = models.DecimalField(**MONEY)
-    total = models.DecimalField(**MONEY)
-    credit_sales = models.DecimalField(**MONEY)
-    cash_collected = models.DecimalField(**MONEY)
+    current = models.DecimalField(**MONEY_TOTAL)
+    days_1_30 = models.DecimalField(**MONEY_TOTAL)
+    days_31_60 = models.DecimalField(**MONEY_TOTAL)
+    days_61_90 = models.DecimalField(**MONEY_TOTAL)
+    days_91_120 = models.DecimalField(**MONEY_TOTAL)
+    over_120 = models.DecimalField(**MONEY_TOTAL)
+    total = models.DecimalField(**MONEY_TOTAL)
+    credit_sales = models.DecimalField(**MONEY_TOTAL)
+    cash_collected = models.DecimalField(**MONEY_TOTAL)
     open_items = models.PositiveIntegerField()
     # the ten customers owing most past due that day: [{id, name, overdue, items}]
     top_overdue = models.JSONField(default=list)
@@ -79,15 +81,15 @@ class CollectorSnapshot(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.CASCADE, related_name="+"
     )
     currency = models.CharField(max_length=3)
-    current = models.DecimalField(**MONEY)
-    days_1_30 = models.DecimalField(**MONEY)
-    days_31_60 = models.DecimalField(**MONEY)
-    days_61_90 = models.DecimalField(**MONEY)
-    days_91_120 = models.DecimalField(**MONEY)
-    over_120 = models.DecimalField(**MONEY)
-    total = models.DecimalField(**MONEY)
-    credit_sales = models.DecimalField(**MONEY)
-    cash_collected = models.DecimalField(**MONEY)
+    current = models.DecimalField(**MONEY_TOTAL)
+    days_1_30 = models.DecimalField(**MONEY_TOTAL)
+    days_31_60 = models.DecimalField(**MONEY_TOTAL)
+    days_61_90 = models.DecimalField(**MONEY_TOTAL)
+    days_91_120 = models.DecimalField(**MONEY_TOTAL)
+    over_120 = models.DecimalField(**MONEY_TOTAL)
+    total = models.DecimalField(**MONEY_TOTAL)
+    credit_sales = models.DecimalField(**MONEY_TOTAL)
+    cash_collected = models.DecimalField(**MONEY_TOTAL)
     open_items = models.PositiveIntegerField()
 
     BUCKET_FIELDS = ARSnapshot.BUCKET_FIELDS

@@ -45,7 +45,7 @@ def _collectors(user):
 def aging_page(request):
     form = AgingForm(request.GET)
     if not form.is_valid():
-        return HttpResponseBadRequest("invalid report parameters")
+        return _invalid_parameters(form)
     filters = form.filters()
     view = "detail" if request.GET.get("view") == "detail" else "summary"
     query = aging_query_for(request.user, filters)
@@ -80,6 +80,17 @@ def aging_page(request):
     except ReportError as error:
         context["error"] = str(error)
     return render(request, "reporting/aging.html", context)
+
+
+def _invalid_parameters(form) -> HttpResponseBadRequest:
+    """A 400 naming each parameter that was refused and why, as plain text."""
+    lines = [
+        f"{name}: {' '.join(errors)}" if name != "__all__" else " ".join(errors)
+        for name, errors in form.errors.items()
+    ]
+    return HttpResponseBadRequest(
+        "invalid report parameters\n" + "\n".join(lines), content_type="text/plain"
+    )
 
 
 def _page_number(request) -> int:
@@ -133,10 +144,12 @@ def dashboard(request):
     """The company dashboard for the team view; a collector sees only their own row of the
     per-collector table, never the company's figures."""
     form = KpiForm(request.GET or None)
-    if request.GET and form.is_valid():
+    if not request.GET:
+        start, end = default_period()
+    elif form.is_valid():
         start, end = form.cleaned_data["start"], form.cleaned_data["end"]
     else:
-        start, end = default_period()
+        return _invalid_parameters(form)
     team = sees_all_portfolios(request.user)
     context = {
         "start": start,

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from accounts.fx import RateBook
 from collections_app.models import Activity, ActivityKind, Promise, PromiseStatus
-from disputes.models import Dispute, DisputeReason, DisputeStatus
+from disputes.models import ACTIVE_STATUSES, Dispute, DisputeReason
 
 JUDGED = (PromiseStatus.KEPT, PromiseStatus.PARTIALLY_KEPT, PromiseStatus.BROKEN)
 
@@ -116,9 +116,9 @@ def open_disputes_by_reason(
     today = today or timezone.localdate()
     rows = (
         Dispute.objects.filter(
-            customer__in=customers.order_by().values("id"), status=DisputeStatus.OPEN
+            customer__in=customers.order_by().values("id"), status__in=ACTIVE_STATUSES
         )
-        .values_list("reason_code", "currency_id")
+        .values_list("reason_id", "currency_id")
         .annotate(n=Count("id"), amount=Sum("amount"))
         .order_by()
     )
@@ -131,7 +131,7 @@ def open_disputes_by_reason(
             before_count + count,
             before_amount + book.convert(amount, currency, today),
         )
-    labels = dict(DisputeReason.choices)
+    labels = dict(DisputeReason.objects.values_list("code", "label"))
     return sorted(
         (
             DisputeReasonRow(reason_code=code, label=labels.get(code, code), count=n, amount=amount)

@@ -83,3 +83,51 @@ def payment(customer=None, amount="100.00", reference=None, received_date=None, 
         currency=kw.pop("currency", None) or customer.currency_id,
         **kw,
     )
+
+
+def dispute_record(
+    customer,
+    lines: dict,
+    *,
+    status: str = "open",
+    reason: str = "pricing",
+    opened_at: datetime.datetime | None = None,
+    closed_at: datetime.datetime | None = None,
+    opened_by=None,
+):
+    """A dispute as its history left it, written directly so that tests can place it in the
+    past: ``lines`` maps invoices to disputed amounts; the history has its opening and, for
+    a status other than open, one move to it at ``closed_at`` (default: the opening). The
+    services that write disputes are tested in tests/disputes/."""
+    from django.utils import timezone
+
+    from disputes.models import Dispute, DisputeEvent, DisputeLine, DisputeReason
+
+    reason_row = DisputeReason.objects.get(code=reason)
+    opened_at = opened_at or timezone.now()
+    closed_at = closed_at or opened_at
+    amounts = {item: Decimal(str(amount)) for item, amount in lines.items()}
+    first = next(iter(amounts))
+    dispute = Dispute.objects.create(
+        customer=customer,
+        amount=sum(amounts.values()),
+        currency_id=first.currency_id,
+        reason=reason_row,
+        status=status,
+        department=reason_row.department,
+        due_date=opened_at.date() + datetime.timedelta(days=reason_row.sla_days),
+        opened_by=opened_by,
+        opened_at=opened_at,
+        resolved_at=closed_at if status == "resolved" else None,
+        resolution="settled" if status == "resolved" else "",
+    )
+    for item, amount in amounts.items():
+        DisputeLine.objects.create(dispute=dispute, invoice=item, amount=amount)
+    DisputeEvent.objects.create(
+        dispute=dispute, kind="opened", at=opened_at, actor=opened_by, status="open"
+    )
+    if status != "open":
+        DisputeEvent.objects.create(
+            dispute=dispute, kind="moved", at=closed_at, from_status="open", status=status
+        )
+    return dispute

@@ -1,6 +1,7 @@
 """Every write of the collector's workflow (DESIGN.md "services")."""
 
 from .activities import call_log, note_add
+from .contacts import billing_address_update, contact_add, contact_update
 from .disputes import dispute_close, dispute_raise
 from .emails import EMAIL_TEMPLATES, statement_email_send, statement_pdf
 from .escalations import escalation_raise, escalation_resolve
@@ -12,7 +13,10 @@ from .team import customers_reassign
 
 __all__ = [
     "EMAIL_TEMPLATES",
+    "billing_address_update",
     "call_log",
+    "contact_add",
+    "contact_update",
     "customers_reassign",
     "dispute_close",
     "dispute_raise",

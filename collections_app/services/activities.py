@@ -99,6 +99,7 @@ def call_log(
                 invoice_ids=promise_invoice_ids or [],
                 contact=contact,
                 note=note,
+                on_call=True,
             )
         queue_state_refresh(customer_ids=[customer.pk])
     return activity, promise

@@ -1,6 +1,6 @@
 """The collector's side of a dispute: ``dispute_raise`` opens one and ``dispute_close``
 resolves it (``disputes.services.dispute_open`` / ``dispute_resolve`` own the record), each
-with its line on the timeline and the queue score refreshed."""
+with its line on the timeline; the queue score follows through ``dispute_changed_hooks``."""
 
 from __future__ import annotations
 
@@ -10,11 +10,10 @@ from django.db import transaction
 
 from accounts.models import Customer
 from disputes import services as disputes
-from disputes.models import Dispute
+from disputes.models import Dispute, DisputeOutcome
 
 from ..models import ActivityKind
 from .activities import activity_add
-from .queue import queue_state_refresh
 
 
 def dispute_raise(
@@ -25,6 +24,7 @@ def dispute_raise(
     reason_code: str,
     note: str = "",
     amount: Decimal | None = None,
+    amounts: dict[int, Decimal] | None = None,
 ) -> Dispute:
     with transaction.atomic():
         dispute = disputes.dispute_open(
@@ -34,23 +34,33 @@ def dispute_raise(
             reason_code=reason_code,
             note=note,
             amount=amount,
+            amounts=amounts,
         )
         numbers = ", ".join(dispute.invoices.order_by("number").values_list("number", flat=True))
         activity_add(
             actor=actor,
             customer=customer,
             kind=ActivityKind.DISPUTE,
-            summary=f"Dispute ({dispute.get_reason_code_display()}) of "
+            summary=f"Dispute ({dispute.reason.label}) of "
             f"{dispute.amount:,.2f} {dispute.currency_id} on {numbers}",
             note=note,
         )
-        queue_state_refresh(customer_ids=[customer.pk])
     return dispute
 
 
-def dispute_close(*, actor, dispute: Dispute, resolution: str) -> Dispute:
+def dispute_close(
+    *,
+    actor,
+    dispute: Dispute,
+    resolution: str,
+    outcome: str = DisputeOutcome.NO_CREDIT,
+) -> Dispute:
+    """From the workspace: resolved without credit (the customer pays) unless told; a
+    credit is given from the dispute page, line by line."""
     with transaction.atomic():
-        dispute = disputes.dispute_resolve(actor=actor, dispute=dispute, resolution=resolution)
+        dispute = disputes.dispute_resolve(
+            actor=actor, dispute=dispute, resolution=resolution, outcome=outcome
+        )
         activity_add(
             actor=actor,
             customer=dispute.customer,
@@ -58,5 +68,4 @@ def dispute_close(*, actor, dispute: Dispute, resolution: str) -> Dispute:
             summary=f"Dispute of {dispute.amount:,.2f} {dispute.currency_id} resolved",
             note=resolution.strip(),
         )
-        queue_state_refresh(customer_ids=[dispute.customer_id])
     return dispute

@@ -97,7 +97,7 @@ def statement_email_send(
         )
         audit_record(
             actor=actor,
-            action="activity.email.queue",
+            action=EMAIL_QUEUED,
             instance=activity,
             after={"to": contact.email, "template": template, "contact": contact.pk},
         )
@@ -131,6 +131,7 @@ def _outcome_recorded(queued: Activity) -> bool:
     ).exists()
 
 
+EMAIL_QUEUED = "activity.email.queue"
 EMAIL_SENT = "activity.email.sent"
 EMAIL_FAILED = "activity.email.failed"
 

@@ -11,8 +11,16 @@ from accounts.audit import audit_record
 from accounts.errors import ServiceError
 from accounts.models import Customer
 
-from ..models import ESCALATION_TRANSITIONS, ActivityKind, Escalation, EscalationStatus, FollowUp
+from ..models import (
+    ESCALATION_TRANSITIONS,
+    ActivityKind,
+    Escalation,
+    EscalationStatus,
+    FollowUp,
+    FollowUpStatus,
+)
 from .activities import activity_add
+from .follow_ups import follow_up_complete
 from .queue import queue_state_refresh
 
 
@@ -68,6 +76,7 @@ def escalation_raise(
             FollowUp.objects.create(
                 customer=customer,
                 assigned_to=manager,
+                escalation=escalation,
                 due_date=timezone.localdate(),
                 note=f"Escalation: {reason}"[:300],
                 created_by=actor if getattr(actor, "is_authenticated", False) else None,
@@ -121,5 +130,11 @@ def escalation_resolve(*, actor, escalation: Escalation, resolution: str) -> Esc
             before=before,
             after={"status": escalation.status, "resolution": resolution},
         )
+        # the decision is made: the credit manager's follow-up of it is done too
+        follow_up = FollowUp.objects.filter(
+            escalation=escalation, status=FollowUpStatus.OPEN
+        ).first()
+        if follow_up is not None:
+            follow_up_complete(actor=actor, follow_up=follow_up)
         queue_state_refresh(customer_ids=[escalation.customer_id])
     return escalation

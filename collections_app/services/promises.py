@@ -14,6 +14,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Sum
 from django.utils import timezone
 
 from accounts.audit import audit_record
@@ -75,7 +76,9 @@ def promise_record(
     invoice_ids: list[int] | None = None,
     contact: Contact | None = None,
     note: str = "",
+    on_call: bool = False,
 ) -> Promise:
+    """``on_call``: made on a call logged just before, whose timeline line has the note."""
     amount = to_positive_money(amount, field="amount")
     today = timezone.localdate()
     if promised_date < today:
@@ -104,6 +107,16 @@ def promise_record(
                 f"{amount} is more than the {covered} {currency} open on those invoices",
                 field="amount",
             )
+    else:
+        # a typo (an extra zero) would hide the account behind a promise it cannot keep
+        balance = Invoice.objects.filter(
+            customer=customer, currency_id=currency, open_amount__gt=0
+        ).aggregate(total=Sum("open_amount"))["total"] or Decimal("0")
+        if amount > balance:
+            raise ServiceError(
+                f"{amount:,.2f} is more than the {balance:,.2f} {currency} open on the account",
+                field="amount",
+            )
     with transaction.atomic():
         promise = Promise.objects.create(
             customer=customer,
@@ -124,7 +137,7 @@ def promise_record(
             contact=contact,
             summary=f"Promise of {amount:,.2f} {currency} by {promised_date:%b %d, %Y}"
             + (f" for {numbers}" if numbers else ""),
-            note=note,
+            note="" if on_call else note,
         )
         audit_record(
             actor=actor,

@@ -5,14 +5,18 @@ The formula is documented in docs/priority-score.md; keep the two in step.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import logging
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from typing import NamedTuple
 
 from django.conf import settings
-from django.db import connection
+from django.db import DataError, IntegrityError, connection, transaction
 from django.utils import timezone
 
 from accounts.buckets import BUCKET_SQL
 from accounts.fx import rates_on
+from accounts.models import Customer
 
 from ..models import CONTACT_KINDS
 
@@ -28,10 +32,10 @@ rate AS (
 ),
 disputed AS (
     SELECT DISTINCT di.invoice_id
-    FROM disputes_dispute_invoices di
+    FROM disputes_disputeline di
     JOIN disputes_dispute d ON d.id = di.dispute_id
     JOIN target t ON t.id = d.customer_id
-    WHERE d.status = 'open'
+    WHERE d.status IN ('open', 'in_review', 'awaiting_customer', 'awaiting_internal')
 ),
 items AS (
     SELECT i.customer_id,
@@ -80,6 +84,29 @@ prom AS (
        OR (p.status = 'broken' AND p.promised_date >= %(today)s::date - %(broken_window)s)
     GROUP BY p.customer_id
 ),
+promised AS (
+    -- what open promises not yet due cover of the overdue debt (docs/priority-score.md):
+    -- one naming invoices at most their overdue open amount, one naming none its amount
+    SELECT p.customer_id,
+           SUM(r.rate * CASE WHEN named.overdue IS NULL
+                             THEN GREATEST(p.amount - p.collected_amount, 0)
+                             ELSE LEAST(GREATEST(p.amount - p.collected_amount, 0),
+                                        named.overdue) END) AS cover
+    FROM collections_app_promise p
+    JOIN target t ON t.id = p.customer_id
+    JOIN rate r ON r.currency_id = p.currency_id
+    LEFT JOIN LATERAL (
+        SELECT SUM(i.open_amount) FILTER (WHERE i.due_date < %(today)s
+                                           AND d.invoice_id IS NULL) AS overdue,
+               COUNT(*) AS named
+        FROM collections_app_promise_invoices pi
+        JOIN invoices_invoice i ON i.id = pi.invoice_id
+        LEFT JOIN disputed d ON d.invoice_id = i.id
+        WHERE pi.promise_id = p.id
+    ) named ON named.named > 0
+    WHERE p.status = 'open' AND p.promised_date > %(today)s
+    GROUP BY p.customer_id
+),
 plan AS (
     SELECT p.customer_id,
            MAX((p.evaluated_at AT TIME ZONE %(tz)s)::date)
@@ -126,10 +153,12 @@ parts AS (
            ARRAY(SELECT DISTINCT u FROM unnest(inv.unrated || prom.unrated || plan.unrated) u
                  WHERE u IS NOT NULL ORDER BY u) AS missing_rates,
            CASE WHEN t.credit_limit > 0
-                THEN ROUND(100 * COALESCE(inv.open_own, 0) / t.credit_limit)::int END AS credit_use,
+                THEN LEAST(ROUND(100 * COALESCE(inv.open_own, 0) / t.credit_limit),
+                           %(credit_use_cap)s)::int END AS credit_use,
            prom.broken_amt, prom.broken_date, prom.due_today,
            COALESCE(prom.any_due_today, false) AS any_due_today,
            prom.next_date,
+           COALESCE(promised.cover, 0) AS promise_cover,
            plan.broken_date AS plan_broken_date, plan.next_amt AS plan_next_amt,
            plan.next_date AS plan_next_date,
            fu.due AS fu_due, fu.next_due AS fu_next,
@@ -139,6 +168,7 @@ parts AS (
     FROM target t
     LEFT JOIN inv ON inv.customer_id = t.id
     LEFT JOIN prom ON prom.customer_id = t.id
+    LEFT JOIN promised ON promised.customer_id = t.id
     LEFT JOIN plan ON plan.customer_id = t.id
     LEFT JOIN fu ON fu.customer_id = t.id
     LEFT JOIN contact ON contact.customer_id = t.id
@@ -155,9 +185,14 @@ scored AS (
                    WHEN 'hold' THEN 40 WHEN 'stop' THEN 60 ELSE 0 END ELSE 0 END
             + CASE WHEN credit_use >= 100 THEN 30 WHEN credit_use >= 80 THEN 15 ELSE 0 END
             + 10 * LN(1 + GREATEST(open_amt - disputed_amt, 0) / 10000)
-           ) * CASE WHEN (next_date IS NOT NULL OR plan_next_date IS NOT NULL)
-                         AND broken_date IS NULL AND plan_broken_date IS NULL AND fu_due IS NULL
-                    THEN 0.2 ELSE 1 END AS raw
+           ) * CASE WHEN broken_date IS NOT NULL OR plan_broken_date IS NOT NULL
+                         OR fu_due IS NOT NULL THEN 1
+                    WHEN plan_next_date IS NOT NULL THEN 0.2
+                    -- a promise lowers the score only for the share of the overdue it covers
+                    WHEN next_date IS NOT NULL
+                    THEN 1 - 0.8 * CASE WHEN overdue > 0 THEN LEAST(promise_cover / overdue, 1)
+                                        ELSE 1 END
+                    ELSE 1 END AS raw
     FROM parts
 )
 INSERT INTO collections_app_queuestate (
@@ -168,7 +203,12 @@ INSERT INTO collections_app_queuestate (
     last_contact_at, do_not_contact, refreshed_at
 )
 SELECT customer_id,
-       CASE WHEN do_not_contact THEN 0 ELSE ROUND(raw::numeric, 2) END,
+       CASE WHEN do_not_contact THEN 0
+            -- a small balance, every amount counted: to the end of the queue, in its order
+            WHEN open_amt - disputed_amt > 0 AND open_amt - disputed_amt < %(small_balance)s
+                 AND cardinality(missing_rates) = 0
+            THEN ROUND((raw / 10000)::numeric, 2)
+            ELSE ROUND(raw::numeric, 2) END,
        NOT do_not_contact AND (has_overdue OR fu_due IS NOT NULL OR any_due_today
                                OR broken_date IS NOT NULL OR plan_broken_date IS NOT NULL),
        %(rep)s, ROUND(open_amt, 2), ROUND(overdue, 2), ROUND(over_60, 2), ROUND(disputed_amt, 2),
@@ -200,15 +240,38 @@ BROKEN_PROMISE_WINDOW_DAYS = 30
 SILENCE_CAP_DAYS = 30
 
 
-def queue_state_refresh(*, customer_ids: Iterable[int] | None = None) -> int:
+def small_balance_limit() -> Decimal:
+    """Below this open balance (less disputes, in the reporting currency) an account is a
+    write-off candidate and goes to the end of the queue: ``QUEUE_SMALL_BALANCE``, by
+    default the small-balance write-off limit (``SMALL_BALANCE_LIMIT``, 25.00)."""
+    default = getattr(settings, "SMALL_BALANCE_LIMIT", "25.00")
+    return Decimal(str(getattr(settings, "QUEUE_SMALL_BALANCE", default)))
+
+
+# a credit use beyond this many percent is shown as this (a 0.01 limit beside millions)
+CREDIT_USE_CAP_PCT = 1_000_000
+
+logger = logging.getLogger(__name__)
+
+
+class QueueRefresh(NamedTuple):
+    """Rows written, and the customers whose row the database refused (logged)."""
+
+    rows: int
+    failed: tuple[int, ...] = ()
+
+
+def queue_state_refresh(*, customer_ids: Iterable[int] | None = None) -> QueueRefresh:
     """Recompute the stored score of the given customers, or of every customer when None.
 
     Derived data, not a business record: it is not audited, and running it twice changes
-    nothing. Returns the number of rows written.
+    nothing. One customer whose row cannot be stored never stops the others: the set is
+    split until the refused customers are found; they keep their previous row and are
+    logged and returned in ``failed``.
     """
     ids = None if customer_ids is None else sorted({int(pk) for pk in customer_ids})
     if ids == []:
-        return 0
+        return QueueRefresh(0)
     today = timezone.localdate()
     # the one conversion path (accounts/fx.py): direct or inverse rate in force today
     rates = rates_on(today)
@@ -224,7 +287,37 @@ def queue_state_refresh(*, customer_ids: Iterable[int] | None = None) -> int:
         "broken_window": BROKEN_PROMISE_WINDOW_DAYS,
         "silence_cap": SILENCE_CAP_DAYS,
         "contact_kinds": [kind.value for kind in CONTACT_KINDS],
+        "credit_use_cap": CREDIT_USE_CAP_PCT,
+        "small_balance": small_balance_limit(),
     }
-    with connection.cursor() as cursor:
+    try:
+        return QueueRefresh(_refresh(params))
+    except (DataError, IntegrityError):
+        if ids is None:
+            ids = list(Customer.objects.order_by("pk").values_list("pk", flat=True))
+    rows, failed = _refresh_halves(params, ids)
+    logger.error("queue refresh: could not store the row of customers %s", failed)
+    return QueueRefresh(rows, tuple(failed))
+
+
+def _refresh(params: dict) -> int:
+    with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(QUEUE_REFRESH_SQL, params)
         return cursor.rowcount
+
+
+def _refresh_split(params: dict, ids: Sequence[int]) -> tuple[int, list[int]]:
+    try:
+        return _refresh({**params, "all": False, "ids": list(ids)}), []
+    except (DataError, IntegrityError):
+        return _refresh_halves(params, ids)
+
+
+def _refresh_halves(params: dict, refused: Sequence[int]) -> tuple[int, list[int]]:
+    """Halve a refused set until each refused customer stands alone."""
+    if len(refused) == 1:
+        return 0, list(refused)
+    half = len(refused) // 2
+    rows_a, failed_a = _refresh_split(params, refused[:half])
+    rows_b, failed_b = _refresh_split(params, refused[half:])
+    return rows_a + rows_b, failed_a + failed_b

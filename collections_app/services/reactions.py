@@ -11,6 +11,11 @@ def on_ledger_changed(customer_ids: set[int]) -> None:
     queue_state_refresh(customer_ids=customer_ids)
 
 
+def on_dispute_changed(customer_ids: set[int]) -> None:
+    """A dispute opened or moved: what is in dispute leaves or rejoins the collectable."""
+    queue_state_refresh(customer_ids=customer_ids)
+
+
 def on_customer_changed(customer_id: int, fields: set[str]) -> None:
     """Account settings changed; the score reads the credit status, the credit limit, the
     do-not-contact flag and the account currency, and refreshing one customer is cheap

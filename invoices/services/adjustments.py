@@ -13,7 +13,7 @@ from accounts.money import in_minor_units, to_positive_money
 
 from ..hooks import run_ledger_changed
 from ..models import Adjustment, AdjustmentKind, Invoice
-from .allocations import lock_invoices, movement_dates_widened
+from .allocations import effective_date_bounded, lock_invoices, movement_dates_widened
 
 
 def invoice_adjust(
@@ -42,6 +42,11 @@ def invoice_adjust(
         if locked is None:
             raise ServiceError(f"invoice {invoice.pk} does not exist", field="invoice")
         in_minor_units(amount, locked.currency_id)
+        effective_date = effective_date_bounded(
+            effective_date or max(locked.issue_date, timezone.localdate()),
+            not_before=locked.issue_date,
+            since=f"invoice {locked.number} was issued",
+        )
         if amount > locked.open_amount:
             raise ServiceError(
                 f"{amount} exceeds the open balance {locked.open_amount} "
@@ -54,7 +59,7 @@ def invoice_adjust(
             kind=kind,
             amount=amount,
             currency_id=locked.currency_id,
-            effective_date=effective_date or timezone.localdate(),
+            effective_date=effective_date,
             reason=reason.strip()[:200],
             created_by=actor if getattr(actor, "is_authenticated", False) else None,
         )

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from django.db.models import DateField, F, Value
 from django.db.models.functions import Coalesce, Greatest, Least
+from django.utils import timezone
 
 from accounts.audit import audit_record
 from accounts.errors import ServiceError
@@ -55,6 +56,25 @@ def movement_dates_widened(effective_date: datetime.date) -> dict:
     }
 
 
+def effective_date_bounded(
+    effective_date: datetime.date, *, not_before: datetime.date, since: str
+) -> datetime.date:
+    """A movement takes effect no later than today and not before ``not_before``, the day
+    ``since`` happened (the money arrived, the invoice was issued, the original movement)."""
+    today = timezone.localdate()
+    if effective_date > today:
+        raise ServiceError(
+            f"effective date {effective_date} is in the future (today is {today})",
+            field="effective_date",
+        )
+    if effective_date < not_before:
+        raise ServiceError(
+            f"effective date {effective_date} is before {since} ({not_before})",
+            field="effective_date",
+        )
+    return effective_date
+
+
 def source_date(source: Source) -> datetime.date:
     return source.received_date if isinstance(source, Payment) else source.issue_date
 
@@ -75,11 +95,9 @@ def apply_locked(
     effective_date: datetime.date,
 ) -> list[Application]:
     """Write applications for a source and invoices the caller has already locked."""
-    if effective_date < source_date(source):
-        raise ServiceError(
-            f"effective date {effective_date} is before the money arrived ({source_date(source)})",
-            field="effective_date",
-        )
+    effective_date_bounded(
+        effective_date, not_before=source_date(source), since="the money arrived"
+    )
     seen: set[int] = set()
     total = ZERO
     for index, allocation in enumerate(allocations):
@@ -93,6 +111,11 @@ def apply_locked(
         amount = to_positive_money(allocation.amount, field=f"{field}.amount")
         if not may_settle(source, invoice):
             raise ServiceError(f"invoice {invoice.number} belongs to another customer", field=field)
+        effective_date_bounded(
+            effective_date,
+            not_before=invoice.issue_date,
+            since=f"invoice {invoice.number} was issued",
+        )
         if invoice.currency_id != source.currency_id:
             raise ServiceError(
                 f"invoice {invoice.number} is in {invoice.currency_id}, "

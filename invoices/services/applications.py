@@ -11,7 +11,7 @@ from accounts.errors import ServiceError
 
 from ..hooks import run_cash_applied
 from ..models import Application, CreditMemo, Invoice, Payment
-from .allocations import lock_invoices, movement_dates_widened
+from .allocations import effective_date_bounded, lock_invoices, movement_dates_widened
 
 
 def application_reverse(
@@ -36,13 +36,11 @@ def application_reverse(
                 field="application",
                 code="already_reversed",
             )
-        effective_date = effective_date or max(original.effective_date, timezone.localdate())
-        if effective_date < original.effective_date:
-            raise ServiceError(
-                f"a reversal cannot take effect ({effective_date}) before the application "
-                f"it undoes ({original.effective_date})",
-                field="effective_date",
-            )
+        effective_date = effective_date_bounded(
+            effective_date or max(original.effective_date, timezone.localdate()),
+            not_before=original.effective_date,
+            since="the application it undoes",
+        )
         reversal = Application.objects.create(
             invoice=invoice,
             payment_id=original.payment_id,

@@ -10,6 +10,8 @@ from pathlib import Path
 import xlsxwriter
 from django.template.loader import render_to_string
 
+from accounts.pdf import data_only_url_fetcher
+
 from .cells import safe_text
 from .tables import DATE, INTEGER, MONEY, TEXT, Column
 
@@ -25,6 +27,21 @@ def _report_every(rows: Iterable[list], progress: Progress, every: int = 5000):
     progress(count)
 
 
+SHEET_NAME_MAX = 31  # Excel's limit
+
+
+def sheet_name(title: str) -> str:
+    """The title as a sheet name within Excel's 31 characters, keeping its as-of date:
+    "Aging summary by customer as of 2026-06-30" is "Aging summary 2026-06-30"."""
+    if len(title) <= SHEET_NAME_MAX:
+        return title
+    head, sep, as_of = title.rpartition(" as of ")
+    if not sep:
+        return title[:SHEET_NAME_MAX]
+    head = head.split(" by ")[0]
+    return f"{head[: SHEET_NAME_MAX - len(as_of) - 1].rstrip()} {as_of}"
+
+
 def write_xlsx(
     path: Path, title: str, columns: list[Column], rows: Iterable[list], totals, progress
 ) -> None:
@@ -37,7 +54,7 @@ def write_xlsx(
     date = workbook.add_format({"num_format": "yyyy-mm-dd"})
     bold_money = workbook.add_format({"num_format": "#,##0.00", "bold": True, "top": 1})
     bold = workbook.add_format({"bold": True, "top": 1})
-    sheet = workbook.add_worksheet(title[:31])
+    sheet = workbook.add_worksheet(sheet_name(title))
     for index, column in enumerate(columns):
         sheet.write_string(0, index, column.title, header)
         width = 14 if column.kind in (MONEY, DATE) else (10 if column.kind == INTEGER else 28)
@@ -88,7 +105,8 @@ def _csv_value(column: Column, value):
 
 def write_csv(path: Path, title: str, columns, rows, totals, progress) -> None:
     sums = [Decimal("0.00")] * len(columns)
-    with path.open("w", newline="", encoding="utf-8") as handle:
+    # with a byte-order mark, Excel opens it as UTF-8 (accents, €) without an import dialog
+    with path.open("w", newline="", encoding="utf-8-sig") as handle:
         writer = csv.writer(handle)
         writer.writerow([c.title for c in columns])
         for row in _report_every(rows, progress):
@@ -125,7 +143,7 @@ def write_pdf(path: Path, title: str, columns, rows, totals, progress) -> None:
             ],
         },
     )
-    HTML(string=html).write_pdf(str(path))
+    HTML(string=html, url_fetcher=data_only_url_fetcher()).write_pdf(str(path))
 
 
 WRITERS = {"xlsx": write_xlsx, "csv": write_csv, "pdf": write_pdf}

@@ -1,5 +1,6 @@
 // Keyboard for the call queue and the workspace (no inline scripts: CSP is script-src 'self').
-// Queue: j / k move, Enter opens. Workspace: n = next account of the queue, c = log a call.
+// Queue: j / k move, Enter opens. Workspace: n = next account of the queue, c = log a call
+// (focus on its Contact field).
 (function () {
   "use strict";
 
@@ -61,13 +62,25 @@
       return;
     }
     if (event.key === "c") {
-      var outcome = document.querySelector("#call-form select[name='call-outcome']");
-      if (outcome) {
-        outcome.closest("details").open = true;
-        outcome.focus();
+      // the contact first: a call logged without naming who answered is half a record
+      var first = document.querySelector(
+        "#call-form select[name='call-contact'], #call-form select[name='call-outcome']"
+      );
+      if (first) {
+        first.closest("details").open = true;
+        first.focus();
         event.preventDefault();
       }
     }
+  });
+
+  // Enter in a date field submits its form, as it does in any other field (Chromium's date
+  // input keeps the key for its own editing otherwise).
+  document.addEventListener("keydown", function (event) {
+    var t = event.target;
+    if (event.key !== "Enter" || !t || t.tagName !== "INPUT" || t.type !== "date" || !t.form) return;
+    event.preventDefault();
+    if (t.form.requestSubmit) t.form.requestSubmit(); else t.form.submit();
   });
 
   document.addEventListener("click", function (event) {

@@ -237,7 +237,7 @@ def test_bench_nightly_refresh_of_every_score(scored):
     import time
 
     started = time.perf_counter()
-    rows = queue_state_refresh()
+    rows = queue_state_refresh().rows
     elapsed = time.perf_counter() - started
     print(f"queue_state_refresh() for all {rows} customers: {elapsed:.1f} s")
     assert elapsed < 120

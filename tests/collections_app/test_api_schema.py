@@ -8,6 +8,7 @@ from django.test import Client
 from django.urls import URLPattern
 
 from accounts import roles
+from accounts.api_fields import MONEY_DESCRIPTION
 from dunwell import api_urls
 from tests.factories import user_in_role
 
@@ -78,6 +79,8 @@ def test_the_schema_says_money_is_a_decimal_string(client):
         "type": "string",
         "format": "decimal",
         "pattern": r"^-?\d{0,16}(?:\.\d{0,2})?$",
+        "example": "1250.00",
+        "description": MONEY_DESCRIPTION,
     }
 
 
@@ -119,7 +122,7 @@ def test_the_schema_describes_the_export_api(client):
     paths, components = schema["paths"], schema["components"]["schemas"]
 
     start = paths["/api/v1/reports/exports/"]["post"]
-    assert set(start["responses"]) == {"202"}
+    assert set(start["responses"]) == {"202", "400", "401", "403", "422"}
     request = start["requestBody"]["content"]["application/json"]["schema"]["$ref"]
     assert set(components[request.rsplit("/", 1)[1]]["required"]) == {"kind", "format"}
     poll = paths["/api/v1/reports/exports/{id}/"]["get"]["responses"]["200"]
@@ -128,4 +131,8 @@ def test_the_schema_describes_the_export_api(client):
         components[job]["properties"]
     )
     download = paths["/api/v1/reports/exports/{id}/download/"]["get"]["responses"]["200"]
-    assert set(download["content"]) == {"application/octet-stream"}
+    assert set(download["content"]) == {
+        "text/csv",
+        "application/pdf",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    }

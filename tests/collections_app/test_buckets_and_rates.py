@@ -84,7 +84,7 @@ def test_the_why_line_names_the_same_bucket_as_the_badge(alice):
 
     assert (state.oldest_bucket, state.get_oldest_bucket_display()) == ("over_120", "Over 120")
     assert reason_lines(state)[:2] == [
-        "51,300 USD overdue, oldest 130 days (Over 120)",
+        "51,300 USD collectable overdue, oldest 130 days (Over 120)",
         "48,200 USD of it over 60 days",
     ]
 
@@ -109,7 +109,7 @@ def test_a_currency_with_no_rate_is_flagged_not_counted_1_to_1(alice):
     assert (both.overdue_amount, both.missing_rates) == (Decimal("1000.00"), ["JPY"])
     assert reason_lines(alone)[:2] == [
         "no rate for JPY: not counted",
-        "overdue, oldest 40 days (31\u201360)",
+        "collectable overdue, oldest 40 days (31\u201360)",
     ]
     html = _client(alice).get("/queue/").content.decode()
     assert "no rate for JPY" in html

@@ -69,6 +69,6 @@ def test_without_a_database_url_the_quickstart_uses_embedded_postgres_and_a_file
         "print(c.vendor, s.DATABASES['default']['HOST'].endswith('var/pgdata'), "
         "s.CELERY_BROKER_URL)"
     )
-    result = _manage("shell", "-c", code, env={})
+    result = _manage("shell", "-c", code, env={"DEBUG": "1"})  # as `make run` starts it
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "postgresql True filesystem://"

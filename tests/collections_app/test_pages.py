@@ -37,14 +37,32 @@ def test_the_login_page_renders_its_form():
     assert b'name="csrfmiddlewaretoken"' in response.content
 
 
-def test_logging_in_with_the_right_password_lands_on_the_customer_list(alice):
+def test_logging_in_with_the_right_password_lands_a_collector_on_the_queue(alice):
     client = Client()
 
     response = client.post("/login/", {"username": "alice", "password": PASSWORD}, follow=True)
 
-    assert response.redirect_chain == [("/", 302), ("/customers/", 302)]
+    assert response.redirect_chain == [("/", 302), ("/queue/", 302)]
     assert response.status_code == 200
     assert response.context["user"] == alice
+
+
+@pytest.mark.parametrize(
+    ("role", "landing"),
+    [
+        (roles.COLLECTOR, "/queue/"),
+        (roles.CREDIT_MANAGER, "/credit/"),
+        (roles.CFO, "/dashboard/"),
+        (roles.FINANCE, "/reports/aging/"),
+        (roles.ADMIN, "/customers/"),
+    ],
+)
+def test_each_role_lands_on_its_own_start_page(role, landing):
+    user = user_in_role(role, "someone")
+
+    response = _logged_in(user).get("/")
+
+    assert (response.status_code, response["Location"]) == (302, landing)
 
 
 def test_logging_in_honours_a_local_next_but_not_another_site(alice):
@@ -125,6 +143,7 @@ def test_a_collectors_navigation_has_no_admin_link(alice):
         ("Invoices", "/invoices/"),
         ("Aging", "/reports/aging/"),
         ("Payments", "/payments/"),
+        ("Disputes", "/disputes/"),
         # held orders of their portfolio, released within their authority (docs/orders.md)
         ("Releases", "/credit/releases/"),
         ("API", "/api/docs/"),

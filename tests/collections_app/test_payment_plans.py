@@ -154,11 +154,12 @@ def test_the_sweep_breaks_a_plan_whose_first_instalment_went_unpaid_after_the_gr
 
 def test_cash_effective_within_the_grace_keeps_the_plan_on_schedule(alice, northwind, settings):
     settings.PROMISE_GRACE_DAYS = 2
-    overdue_invoice(northwind, "900.00", days_late=40)
+    inv = overdue_invoice(northwind, "900.00", days_late=40)
     plan = _plan(alice, northwind, (0, "300.00"), (30, "600.00"))
-    pay(northwind, "300.00", on=today() + days(2))
+    paid_on = today() + days(2)
 
-    with _days_later(3):
+    with _days_later(3):  # cash takes effect no later than the day it is applied
+        pay(northwind, "300.00", invoices=[inv], on=paid_on)
         assert services.payment_plans_evaluate() == 0
 
     plan.refresh_from_db()
@@ -167,12 +168,13 @@ def test_cash_effective_within_the_grace_keeps_the_plan_on_schedule(alice, north
 
 def test_cash_effective_after_the_grace_does_not_keep_the_instalment(alice, northwind, settings):
     settings.PROMISE_GRACE_DAYS = 2
-    overdue_invoice(northwind, "900.00", days_late=40)
+    inv = overdue_invoice(northwind, "900.00", days_late=40)
     plan = _plan(alice, northwind, (0, "300.00"), (30, "600.00"))
-    pay(northwind, "300.00", on=today() + days(3))
+    paid_on = today() + days(3)
 
-    with _days_later(3):
-        assert services.payment_plans_evaluate() == 1
+    with _days_later(3):  # cash takes effect no later than the day it is applied
+        pay(northwind, "300.00", invoices=[inv], on=paid_on)
+        services.payment_plans_evaluate()  # the reaction to the cash may have done it
 
     plan.refresh_from_db()
     assert plan.status == PaymentPlanStatus.BROKEN

@@ -217,7 +217,9 @@ def test_cash_effective_within_the_grace_keeps_the_promise_even_if_posted_later(
     promise.refresh_from_db()
     assert promise.status == PromiseStatus.BROKEN
 
-    pay(northwind, "900.00", invoices=[inv], on=today() + days(3))
+    paid_on = today() + days(3)
+    with _days_later(5):  # cash takes effect no later than the day it is applied
+        pay(northwind, "900.00", invoices=[inv], on=paid_on)
 
     promise.refresh_from_db()
     assert (promise.status, promise.collected_amount) == ("kept", Decimal("900.00"))
@@ -228,10 +230,13 @@ def test_cash_effective_after_the_grace_does_not_keep_the_promise(alice, northwi
     inv = overdue_invoice(northwind, "900.00", days_late=40)
     promise = _promise(alice, northwind, "900.00", due_in=0, invoices=[inv])
 
-    pay(northwind, "900.00", invoices=[inv], on=today() + days(2))
+    paid_on = today() + days(2)
+    with _days_later(2):  # cash takes effect no later than the day it is applied
+        pay(northwind, "900.00", invoices=[inv], on=paid_on)
 
     promise.refresh_from_db()
-    assert (promise.status, promise.collected_amount) == ("open", Decimal("0.00"))
+    # two days on, past the one-day grace, the promise is broken, not kept
+    assert (promise.status, promise.collected_amount) == ("broken", Decimal("0.00"))
 
 
 def test_reversing_the_cash_reopens_a_kept_promise_before_its_deadline(alice, northwind):

@@ -39,14 +39,14 @@ def test_the_queue_lists_my_accounts_by_score_with_the_reasons(alice):
     assert response.status_code == 200
     assert _names(response) == ["Old Co", "Young Co"]
     assert response.context["rows"][0]["reasons"] == [
-        "48,200 USD overdue, oldest 75 days (61\u201390)",
+        "48,200 USD collectable overdue, oldest 75 days (61\u201390)",
         "credit limit 96% used",
         "never contacted",
     ]
     html = response.content.decode()
     assert (
-        "48,200 USD overdue, oldest 75 days (61\u201390) · credit limit 96% used · never contacted"
-        in html
+        "48,200 USD collectable overdue, oldest 75 days (61\u201390) · credit limit 96% used"
+        " · never contacted" in html
     )
     assert '<span class="bucket bucket-61_90">61\u201390</span>' in html
     assert 'class="num">48,200.00 USD</td>' in html
@@ -133,4 +133,5 @@ def test_the_queue_runs_the_same_number_of_queries_for_5_and_200_accounts(alice)
     five = _queue_queries(alice, 5)
     two_hundred = _queue_queries(collector("bob"), 200)
 
-    assert five == two_hundred == 8
+    # 8, and two for the count beside the "My day" link
+    assert five == two_hundred == 10

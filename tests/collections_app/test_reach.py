@@ -31,6 +31,7 @@ from reporting.models import ExportJob
 from tests.cash import test_pages as cash_pages
 from tests.collections_app import test_workspace_reach as workspace_reach
 from tests.credit import test_pages as credit_pages
+from tests.disputes import test_reach as dispute_reach
 from tests.dunning import test_page_reach as dunning_page_reach
 from tests.dunning import test_template_reach as dunning_template_reach
 from tests.factories import ContactFactory, CustomerFactory, invoice, payment, user_in_role
@@ -307,7 +308,11 @@ PAGE_ID_ROUTES_CHECKED_ELSEWHERE = {
     *dunning_template_reach.ROUTES,  # tests/dunning/test_template_reach.py
     *credit_pages.ROUTES,  # tests/credit/test_pages.py
     *cash_pages.ROUTES,  # tests/cash/test_pages.py
+    *dispute_reach.ROUTES,  # tests/disputes/test_reach.py
     *order_pages.ROUTES,  # tests/orders/test_release_pages.py
+    # public by design: the signed, single-use token in the link is the check
+    # (tests/hardening/test_login_hardening.py)
+    "password_reset_confirm",
 }
 # Report endpoints: reach tested in tests/reporting/test_api_aging.py and test_api_kpis.py.
 API_REPORTS_CHECKED_ELSEWHERE = {"api_report_aging", "api_report_kpis"}

@@ -159,7 +159,7 @@ def test_a_broken_promise_is_the_first_reason_after_the_debt(alice, settings):
     services.queue_state_refresh(customer_ids=[customer.pk])
 
     assert reason_lines(_state(customer))[:2] == [
-        "48,200 USD overdue, oldest 75 days (61\u201390)",
+        "48,200 USD collectable overdue, oldest 75 days (61\u201390)",
         "promise of 10,000 USD broken (due 3 days ago)",
     ]
 

@@ -59,10 +59,11 @@ def test_the_workspace_shows_tiles_contacts_items_and_timeline(client, alice, no
         ("INV-100232", 0, "current", "Current"),
     ]
     events = list(response.context["events"])
-    assert [(e[1], e[2]) for e in events] == [
-        ("call", "Call: Left voicemail"),
-        ("payment", "Payment CHK-5521 received: 2500.00 USD"),
+    assert [(e[1], e[2], e[7], e[8]) for e in events] == [
+        ("call", "Call: Left voicemail", None, ""),
+        ("payment", "Payment CHK-5521 received", Decimal("2500.00"), "USD"),
     ]
+    assert "Payment CHK-5521 received: 2,500.00 USD" in html
 
 
 def test_logging_a_call_that_records_a_promise_in_place(client, alice, northwind):
@@ -161,7 +162,7 @@ def test_raising_a_dispute_on_selected_invoices(client, northwind):
     )
 
     dispute = Dispute.objects.get()
-    assert (dispute.amount, dispute.reason_code, list(dispute.invoices.all())) == (
+    assert (dispute.amount, dispute.reason_id, list(dispute.invoices.all())) == (
         Decimal("700.00"),
         "damaged",
         [a],
@@ -254,5 +255,6 @@ def test_the_workspace_runs_the_same_number_of_queries_for_5_and_200_rows(alice)
     two_hundred = _workspace_queries(alice, 200)
 
     # 22, plus four from dunning's workspace extension: the page's invoice states, the
-    # profile, the policies, the template languages
-    assert five == two_hundred == 26
+    # profile, the policies, the template languages; plus the dispute reasons (a table);
+    # plus one each for the collectable overdue tile and the e-mails on their way
+    assert five == two_hundred == 29

@@ -264,6 +264,9 @@ def test_resolving_a_dispute_returns_its_amount_to_the_collectable_balance(alice
                 "status": "resolved",
                 "resolution": "price confirmed, customer pays in full",
                 "resolved_at": dispute.resolved_at.isoformat(),
+                # the workspace resolves without credit: the customer pays
+                "outcome": "no_credit",
+                "credit_memo": None,
             },
         )
     ]

@@ -18,7 +18,7 @@ from .workflow import account, collector, credit_manager, days, overdue_invoice,
 
 pytestmark = pytest.mark.django_db
 
-READS = ["customer_detail", "workspace_timeline", "workspace_statement"]
+READS = ["customer_detail", "workspace_timeline", "workspace_statement", "workspace_email_status"]
 WRITES = {
     "workspace_call": {"call-outcome": "no_answer"},
     "workspace_promise": {"promise-amount": "10.00", "promise-promised_date": "2099-01-01"},
@@ -26,6 +26,10 @@ WRITES = {
     "workspace_email": {"email-template": "statement"},
     "workspace_dispute": {"dispute-reason_code": "pricing"},
     "workspace_escalate": {"escalate-reason": "needs a manager"},
+    "workspace_contact_add": {"contact-name": "Pat Doe", "contact-phone": "+1 555 0199"},
+    # the contact's own form fields are named by its id: the reach check comes first anyway
+    "workspace_contact_update": {},
+    "workspace_billing_address": {"address-billing_address": "1 New Street\nSpringfield"},
     "workspace_follow_up_done": {},
     "workspace_promise_cancel": {"reason": "customer withdrew"},
     "workspace_payment_plan": {
@@ -78,6 +82,8 @@ def _open_work(name: str, customer) -> list[int]:
             actor=owner, customer=customer, invoice_ids=invoice_ids, reason_code="pricing"
         )
         return [dispute.pk]
+    if name == "workspace_contact_update":
+        return [customer.contacts.get().pk]
     if name == "workspace_dunning_stop_lift":
         dunning.dunning_stop_customer(
             actor=owner, customer=customer, reason="in legal review", until=today() + days(9)

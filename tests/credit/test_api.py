@@ -171,4 +171,4 @@ def test_the_schema_documents_the_credit_endpoint(manager):
 
     operations = response.json()["paths"]["/api/v1/customers/{id}/credit/"]
     assert set(operations) >= {"get", "patch"}
-    assert set(operations["patch"]["responses"]) == {"200", "202"}
+    assert set(operations["patch"]["responses"]) == {"200", "202", "400", "401", "403", "404"}

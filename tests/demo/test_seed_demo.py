@@ -75,6 +75,7 @@ def test_seed_demo_creates_one_login_per_role(seeded):
         roles.COLLECTOR: 3,
         roles.CREDIT_MANAGER: 1,
         roles.FINANCE: 1,
+        roles.RESOLVER: 1,
     }
     admin = get_user_model().objects.get(username="admin")
     assert (admin.is_staff, admin.is_superuser) == (True, True)

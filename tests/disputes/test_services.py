@@ -102,7 +102,9 @@ def test_resolving_stamps_the_moment_and_the_resolution(alice):
     dispute = _open_dispute(alice)
     before = timezone.now()
 
-    resolved = dispute_resolve(actor=alice, dispute=dispute, resolution="  credit note issued ")
+    resolved = dispute_resolve(
+        actor=alice, dispute=dispute, resolution="  credit note issued ", outcome="no_credit"
+    )
 
     stored = Dispute.objects.get()
     assert (stored.status, stored.resolution) == ("resolved", "credit note issued")
@@ -112,15 +114,19 @@ def test_resolving_stamps_the_moment_and_the_resolution(alice):
         "status": "resolved",
         "resolution": "credit note issued",
         "resolved_at": stored.resolved_at.isoformat(),
+        "outcome": "no_credit",
+        "credit_memo": None,
     }
 
 
 def test_a_resolved_dispute_is_not_resolved_again_and_keeps_its_date(alice):
-    dispute = dispute_resolve(actor=alice, dispute=_open_dispute(alice), resolution="paid")
+    dispute = dispute_resolve(
+        actor=alice, dispute=_open_dispute(alice), resolution="paid", outcome="no_credit"
+    )
     first = Dispute.objects.values_list("resolved_at", "resolution").get()
 
     with pytest.raises(ServiceError) as refusal:
-        dispute_resolve(actor=alice, dispute=dispute, resolution="paid again")
+        dispute_resolve(actor=alice, dispute=dispute, resolution="paid again", outcome="no_credit")
 
     assert refusal.value.code == "invalid_transition"
     assert Dispute.objects.values_list("resolved_at", "resolution").get() == first
@@ -131,7 +137,7 @@ def test_an_overlong_resolution_is_refused_and_nothing_changes(alice):
     dispute = _open_dispute(alice)
 
     with pytest.raises(ServiceError) as refusal:
-        dispute_resolve(actor=alice, dispute=dispute, resolution="x" * 501)
+        dispute_resolve(actor=alice, dispute=dispute, resolution="x" * 501, outcome="no_credit")
 
     assert refusal.value.field == "resolution"
     assert Dispute.objects.values_list("status", "resolved_at", "resolution").get() == (

@@ -59,7 +59,7 @@ def test_collector_logs_a_promise_and_the_account_moves_down_the_queue(page, scr
     ]
     assert page.get_by_text("Someone Else Ltd").count() == 0
     first_why = page.locator("table.queue tr.queue-row").first.locator("td.why").inner_text()
-    assert first_why.startswith("51,300 USD overdue, oldest ")
+    assert first_why.startswith("51,300 USD collectable overdue, oldest ")
     assert "48,200 USD of it over 60 days" in first_why
     screenshot("collector_queue")
 
@@ -73,11 +73,12 @@ def test_collector_logs_a_promise_and_the_account_moves_down_the_queue(page, scr
     page.locator("#id_call-outcome").select_option("promised")
     page.locator("#id_call-contact").select_option(label="Dana Reyes")
     page.locator("#id_call-note").fill("AP will release a payment run on Friday")
-    page.locator("#id_call-promise_amount").fill("20000.00")
+    # the promised amount is the selected invoice's open amount until the collector types
+    assert page.locator("#id_call-promise_amount").input_value() == "48200.00"
     page.locator("#id_call-promise_date").fill(promised_by.isoformat())
     page.get_by_role("button", name="Log call").click()
 
-    page.get_by_text("Call logged with a promise of 20,000.00 USD").wait_for()
+    page.get_by_text("Call logged with a promise of 48,200.00 USD").wait_for()
     timeline = page.locator("ol.timeline li").all_inner_texts()
     assert "Call with Dana Reyes: Promised to pay" in timeline[0] + timeline[1]
     assert page.locator("tr", has_text="INV-100231").locator(".badge").inner_text() == "promised"
@@ -120,6 +121,8 @@ def test_collector_works_the_queue_by_keyboard_alone(page, screenshot):
     page.wait_for_load_state("load")
 
     page.keyboard.press("c")
+    assert page.evaluate("document.activeElement.id") == "id_call-contact"
+    page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.id") == "id_call-outcome"
     page.keyboard.press("ArrowDown")
     assert page.locator("#id_call-outcome").input_value() == "no_answer"

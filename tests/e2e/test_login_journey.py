@@ -28,6 +28,9 @@ def test_collector_logs_in_and_works_only_their_own_accounts(page, screenshot):
     screenshot("login")
     page.get_by_role("button", name="Log in").click()
 
+    # a collector starts the day on the call queue; the customer list is one click away
+    page.wait_for_url("**/queue/")
+    page.get_by_role("link", name="Customers").click()
     page.wait_for_url("**/customers/")
     assert page.get_by_role("link", name="Northwind Packaging Co.").is_visible()
     assert page.get_by_text("Bluewater Logistics GmbH").count() == 0

@@ -111,6 +111,17 @@ def test_cfo_dashboard_draws_both_charts(page, screenshot):
     assert page.locator(".tile.kpi").count() == 10
     assert page.locator(".tile.kpi").get_by_text("Dispute cycle time").is_visible()
     assert page.locator("progress.cash-target").count() == 1
+    # the month still open has no DSO point, and the chart says so
+    yesterday = today - datetime.timedelta(days=1)
+    data = page.evaluate("JSON.parse(document.getElementById('dashboard-data').textContent)")
+    if (yesterday + datetime.timedelta(days=1)).day != 1:
+        assert data["labels"][-1] == f"{yesterday:%b %Y} (to {yesterday:%b %d})"
+        assert data["dso"][-1] is None
+    note = page.locator("figure.chart", has=page.locator("#dso-trend")).locator(".chart-note")
+    assert note.inner_text() == (
+        "Closed months only: the current month has no DSO point until it closes (a few days "
+        "of sales against the whole balance would read as a jump)."
+    )
     screenshot("reporting_dashboard")
 
 

@@ -18,6 +18,7 @@ from decimal import ROUND_DOWN, Decimal
 
 import pytest
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
+from django.utils import timezone
 from hypothesis import HealthCheck, note, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -252,10 +253,19 @@ class LedgerMachine(RuleBasedStateMachine):
         source: SourceModel,
         allocations: list[tuple[int, Decimal]],
         effective_date: datetime.date | None,
+        *,
+        at_posting: bool = False,
     ) -> set[str]:
-        """The ServiceError codes the model expects; empty when the call must succeed."""
+        """The ServiceError codes the model expects; empty when the call must succeed.
+
+        A movement takes effect neither after today nor before the money arrived or the
+        invoice was issued; without a date it takes the source's date at posting, else
+        today (or the source's date if that is later)."""
         found: set[str] = set()
-        if effective_date is not None and effective_date < source.date:
+        today = timezone.localdate()
+        if effective_date is None:
+            effective_date = source.date if at_posting else max(source.date, today)
+        if effective_date < source.date or effective_date > today:
             found.add("invalid")
         seen: set[int] = set()
         total = ZERO
@@ -267,6 +277,8 @@ class LedgerMachine(RuleBasedStateMachine):
             if amount <= 0:
                 found.add("invalid")
             if not may_settle(source.customer, invoice.customer):
+                found.add("invalid")
+            if effective_date < invoice.issue_date:
                 found.add("invalid")
             if invoice.currency != source.currency:
                 found.add("currency_mismatch")
@@ -321,7 +333,7 @@ class LedgerMachine(RuleBasedStateMachine):
     def post_payment_now(self, customer, is_foreign, amount, received, allocations=()) -> None:
         currency = currency_of(customer, is_foreign)
         source = SourceModel("payment", 0, customer, currency, amount, amount, day(received))
-        expected = self.problems(source, list(allocations), None)
+        expected = self.problems(source, list(allocations), None, at_posting=True)
         note(f"payment {amount} {currency} from {customer} on {allocations}: {expected or 'ok'}")
 
         def call():
@@ -467,7 +479,7 @@ class LedgerMachine(RuleBasedStateMachine):
         currency = currency_of(customer, is_foreign)
         memo = SourceModel("credit_memo", 0, customer, currency, amount, amount, day(issued))
         allocations = self.draw_allocations(data, memo, st.sampled_from([0, 1, 1, 2]))
-        expected = self.problems(memo, allocations, None)
+        expected = self.problems(memo, allocations, None, at_posting=True)
         note(f"credit memo {amount} {currency} for {customer} on {allocations}: {expected or 'ok'}")
 
         def call():
@@ -519,7 +531,9 @@ class LedgerMachine(RuleBasedStateMachine):
                 effective_date=effective_date,
             )
 
-        if effective_date is not None and effective_date < original.effective_date:
+        if effective_date is not None and not (
+            original.effective_date <= effective_date <= timezone.localdate()
+        ):
             self.assert_refused(call, {"invalid"})
             return
         reversal = call()

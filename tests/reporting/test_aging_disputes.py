@@ -1,26 +1,28 @@
-"""Disputes in the aging: the "in dispute" filter (an item is in dispute when an open dispute
-names it) and the disputed amount of each item in the detail."""
+"""Disputes in the aging: the "in dispute" filter (an item is in dispute on a date when a
+dispute in dispute at the end of that day, by its history, names it) and the disputed
+amount of each item in the detail (its dispute lines' own amounts, capped at its open
+amount then)."""
 
 import csv
 import datetime
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts import roles
 from accounts.models import Customer
-from disputes.models import Dispute, DisputeStatus
+from disputes.models import DisputeStatus
 from invoices.services import Allocation
 from reporting.aging import AgingQuery, aging, detail_page
 from reporting.exports import export_path, export_run
 from reporting.models import ExportJob
-from tests.factories import CustomerFactory, invoice, payment, user_in_role
+from tests.factories import CustomerFactory, dispute_record, invoice, payment, user_in_role
 
 pytestmark = pytest.mark.django_db
 
 AS_OF = datetime.date(2026, 3, 31)
+FEB_1 = datetime.datetime(2026, 2, 1, 9, 0, tzinfo=datetime.UTC)
 
 
 @pytest.fixture
@@ -29,18 +31,8 @@ def book():
     disputed = invoice(customer, "300.00", issue_date=datetime.date(2026, 1, 1))
     settled = invoice(customer, "50.00", issue_date=datetime.date(2026, 1, 2))
     invoice(customer, "1000.00", issue_date=datetime.date(2026, 3, 10))
-    now = timezone.now()
-    for item, status in [(disputed, DisputeStatus.OPEN), (settled, DisputeStatus.RESOLVED)]:
-        dispute = Dispute.objects.create(
-            customer=customer,
-            amount=Decimal("10.00"),
-            currency_id=item.currency_id,
-            reason_code="pricing",
-            status=status,
-            opened_at=now,
-            resolved_at=now if status == DisputeStatus.RESOLVED else None,
-        )
-        dispute.invoices.set([item])
+    for item, status in [(disputed, DisputeStatus.IN_REVIEW), (settled, DisputeStatus.RESOLVED)]:
+        dispute_record(customer, {item: "10.00"}, status=status, opened_at=FEB_1)
     return customer
 
 
@@ -84,19 +76,8 @@ def test_the_page_offers_the_filter_and_an_export_keeps_it(client, book):
 # The disputed amount in the detail (docs/reporting.md "Disputed amount").
 
 
-def _dispute(customer, amount, invoices, status=DisputeStatus.OPEN, currency="USD"):
-    now = timezone.now()
-    dispute = Dispute.objects.create(
-        customer=customer,
-        amount=Decimal(amount),
-        currency_id=currency,
-        reason_code="pricing",
-        status=status,
-        opened_at=now,
-        resolved_at=now if status == DisputeStatus.RESOLVED else None,
-    )
-    dispute.invoices.set(invoices)
-    return dispute
+def _dispute(customer, lines, status=DisputeStatus.OPEN, closed_at=None):
+    return dispute_record(customer, lines, status=status, opened_at=FEB_1, closed_at=closed_at)
 
 
 def _disputed(query=None):
@@ -121,27 +102,27 @@ def split():
     return customer, early, late, small
 
 
-def test_a_dispute_over_two_invoices_fills_them_in_due_date_order(split):
+def test_each_invoice_shows_its_own_disputed_amount(split):
     customer, early, late, _small = split
-    _dispute(customer, "250.00", [late, early])
+    _dispute(customer, {late: "50.00", early: "120.00"})
 
     assert _disputed() == {
-        "EARLY": Decimal("200.00"),
+        "EARLY": Decimal("120.00"),
         "SMALL": Decimal("0.00"),
         "LATE": Decimal("50.00"),
     }
 
 
-def test_a_dispute_larger_than_the_open_amount_shows_only_the_open_amount(split):
+def test_a_line_larger_than_the_open_amount_shows_only_the_open_amount(split):
     customer, _early, _late, small = split
-    _dispute(customer, "1000.00", [small])
+    _dispute(customer, {small: "150.00"})
 
     assert _disputed()["SMALL"] == Decimal("50.00")
 
 
 def test_the_cap_is_the_open_amount_as_of_the_date(split):
     customer, _early, _late, small = split
-    _dispute(customer, "1000.00", [small])
+    _dispute(customer, {small: "150.00"})
 
     before_payment = AgingQuery(customers=Customer.objects.all(), as_of=datetime.date(2026, 2, 15))
 
@@ -150,36 +131,36 @@ def test_the_cap_is_the_open_amount_as_of_the_date(split):
 
 def test_two_disputes_on_one_invoice_never_exceed_its_open_amount(split):
     customer, early, late, _small = split
-    _dispute(customer, "150.00", [early])
-    _dispute(customer, "120.00", [early, late])
+    _dispute(customer, {early: "150.00"})
+    _dispute(customer, {early: "100.00", late: "20.00"})
 
     assert _disputed() == {
         "EARLY": Decimal("200.00"),
         "SMALL": Decimal("0.00"),
-        "LATE": Decimal("0.00"),
+        "LATE": Decimal("20.00"),
     }
 
 
-def test_resolved_and_other_currency_disputes_are_not_counted(split, eur_rates):
+def test_resolved_and_withdrawn_disputes_are_not_counted(split):
     customer, early, late, _small = split
-    _dispute(customer, "90.00", [early], status=DisputeStatus.RESOLVED)
-    _dispute(customer, "80.00", [late], currency="EUR")
+    _dispute(customer, {early: "90.00"}, status=DisputeStatus.RESOLVED)
+    _dispute(customer, {late: "80.00"}, status=DisputeStatus.WITHDRAWN)
 
     assert set(_disputed().values()) == {Decimal("0.00")}
 
 
 def test_a_filter_does_not_move_a_disputes_amount_between_invoices(split):
-    customer, early, late, _small = split
+    customer, early, _late, _small = split
     sister = CustomerFactory(name="Sister")
     theirs = invoice(sister, "500.00", number="THEIRS", issue_date=datetime.date(2026, 1, 1))
-    _dispute(customer, "600.00", [early, theirs, late])
+    _dispute(customer, {early: "200.00", theirs: "400.00"})
 
     only_acme = AgingQuery(customers=Customer.objects.filter(pk=customer.pk), as_of=AS_OF)
 
     assert _disputed() == {
         "EARLY": Decimal("200.00"),
         "SMALL": Decimal("0.00"),
-        "THEIRS": Decimal("400.00"),  # due the same day as EARLY, created after it
+        "THEIRS": Decimal("400.00"),
         "LATE": Decimal("0.00"),
     }
     assert _disputed(only_acme) == {
@@ -189,10 +170,58 @@ def test_a_filter_does_not_move_a_disputes_amount_between_invoices(split):
     }
 
 
+# As of a past date: what the history says was in dispute then.
+
+
+def _on(day: datetime.date) -> AgingQuery:
+    return AgingQuery(customers=Customer.objects.all(), as_of=day)
+
+
+def test_aging_as_of_a_past_date_reads_the_dispute_as_it_was_then(split):
+    customer, early, _late, _small = split
+    _dispute(
+        customer,
+        {early: "120.00"},
+        status=DisputeStatus.RESOLVED,
+        closed_at=datetime.datetime(2026, 3, 20, 15, 0, tzinfo=datetime.UTC),
+    )
+
+    before_opening = _disputed(_on(datetime.date(2026, 1, 31)))["EARLY"]
+    while_open = _disputed(_on(datetime.date(2026, 3, 19)))["EARLY"]
+    resolution_day = _disputed(_on(datetime.date(2026, 3, 20)))["EARLY"]
+
+    assert (before_opening, while_open, resolution_day) == (
+        Decimal("0.00"),
+        Decimal("120.00"),
+        Decimal("0.00"),
+    )
+    assert aging(
+        AgingQuery(
+            customers=Customer.objects.all(), as_of=datetime.date(2026, 3, 19), in_dispute=True
+        )
+    ).total == Decimal("200.00")
+    assert aging(
+        AgingQuery(customers=Customer.objects.all(), as_of=AS_OF, in_dispute=True)
+    ).total == Decimal("0.00")
+
+
+def test_a_dispute_opened_after_the_date_is_not_in_dispute_then(split):
+    customer, early, _late, _small = split
+    dispute_record(
+        customer,
+        {early: "120.00"},
+        status=DisputeStatus.AWAITING_CUSTOMER,
+        opened_at=datetime.datetime(2026, 4, 2, 9, 0, tzinfo=datetime.UTC),
+    )
+
+    assert _disputed()["EARLY"] == Decimal("0.00")
+    assert _disputed(_on(datetime.date(2026, 4, 2)))["EARLY"] == Decimal("120.00")
+
+
 def test_the_detail_still_adds_up_to_the_aging_total(split):
     customer, early, late, small = split
-    _dispute(customer, "250.00", [late, early])
-    _dispute(customer, "40.00", [small])
+    _dispute(customer, {late: "50.00", early: "200.00"})
+    _dispute(customer, {small: "40.00"})
     query = AgingQuery(customers=Customer.objects.all(), as_of=AS_OF)
 
     count, items = detail_page(query, offset=0, limit=100)
@@ -206,7 +235,7 @@ def test_the_detail_still_adds_up_to_the_aging_total(split):
 def test_the_detail_export_carries_the_disputed_amount(split, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     customer, early, late, _small = split
-    _dispute(customer, "250.00", [late, early])
+    _dispute(customer, {late: "50.00", early: "200.00"})
     job = ExportJob.objects.create(
         user=user_in_role(roles.FINANCE, "fin"),
         kind="detail",

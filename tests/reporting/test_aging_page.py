@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts import roles
-from tests.factories import CustomerFactory, invoice, user_in_role
+from tests.factories import CustomerFactory, dispute_record, invoice, user_in_role
 
 pytestmark = pytest.mark.django_db
 
@@ -43,15 +43,12 @@ def test_detail_page_lists_open_items_with_days_past_due(client):
 
 
 def test_detail_page_shows_the_disputed_amount_of_each_item(client):
-    from disputes.models import Dispute
-
     acme = CustomerFactory(name="Acme")
     disputed = invoice(acme, "99.00", number="INV-D", issue_date=datetime.date(2026, 4, 1))
     invoice(acme, "50.00", number="INV-N", issue_date=datetime.date(2026, 4, 2))
-    dispute = Dispute.objects.create(
-        customer=acme, amount="40.00", currency_id="USD", reason_code="pricing"
+    dispute_record(
+        acme, {disputed: "40.00"}, opened_at=datetime.datetime(2026, 5, 1, tzinfo=datetime.UTC)
     )
-    dispute.invoices.set([disputed])
     client.force_login(user_in_role(roles.FINANCE, "fin"))
 
     html = client.get("/reports/aging/", {"as_of": "2026-06-15", "view": "detail"}).content

@@ -129,7 +129,8 @@ def _post_ledger(invoices, payments, reversals, adjustments):
                 kind="write_off",
                 amount=min(amount, target.open_amount),
                 reason="test",
-                effective_date=DAY_0 + datetime.timedelta(days=when),
+                # never before the invoice was issued (the service refuses that)
+                effective_date=max(DAY_0 + datetime.timedelta(days=when), target.issue_date),
             )
 
 

@@ -6,8 +6,8 @@ from decimal import Decimal
 from django.utils import timezone
 
 from collections_app.models import Promise
-from disputes.models import Dispute, DisputeStatus
-from tests.factories import invoice
+from disputes.models import DisputeStatus
+from tests.factories import dispute_record, invoice
 
 
 def promise(customer, status, promised_date, taken_by):
@@ -33,17 +33,11 @@ def dispute(
     """A resolved dispute without ``resolved_at`` is resolved the moment it was opened."""
     item = invoice(customer, "5000.00", currency=currency)
     opened_at = opened_at or timezone.now()
-    if status == DisputeStatus.RESOLVED and resolved_at is None:
-        resolved_at = opened_at
-    found = Dispute.objects.create(
-        customer=customer,
-        amount=Decimal(amount),
-        currency_id=item.currency_id,
-        reason_code=reason_code,
+    return dispute_record(
+        customer,
+        {item: Decimal(amount)},
         status=status,
+        reason=reason_code,
         opened_at=opened_at,
-        resolved_at=resolved_at,
-        resolution="settled" if resolved_at else "",
+        closed_at=resolved_at,
     )
-    found.invoices.set([item])
-    return found

@@ -13,6 +13,11 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         started = time.perf_counter()
         broken = promises_evaluate()
-        rows = queue_state_refresh()
+        refresh = queue_state_refresh()
         elapsed = time.perf_counter() - started
-        self.stdout.write(f"{broken} promises changed, {rows} queue rows in {elapsed:.1f} s")
+        self.stdout.write(
+            f"{broken} promises changed, {refresh.rows} queue rows in {elapsed:.1f} s"
+        )
+        if refresh.failed:
+            failed = ", ".join(str(pk) for pk in refresh.failed)
+            self.stdout.write(f"could not refresh customers: {failed} (see the log)")

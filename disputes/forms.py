@@ -1,0 +1,120 @@
+"""Forms of the dispute pages: they parse; the services decide."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+from django import forms
+from django.contrib.auth import get_user_model
+
+from .models import DISPUTE_TRANSITIONS, Department, DisputeOutcome, DisputeStatus
+
+
+class MoveForm(forms.Form):
+    to_status = forms.ChoiceField(choices=DisputeStatus.choices, widget=forms.HiddenInput)
+    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    outcome = forms.ChoiceField(
+        choices=[("", "—"), *DisputeOutcome.choices], required=False, label="Outcome"
+    )
+
+    def __init__(self, *args, lines=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.lines = list(lines)
+        for line in self.lines:
+            self.fields[f"credit_{line.invoice_id}"] = forms.DecimalField(
+                max_digits=18,
+                decimal_places=2,
+                min_value=Decimal("0.00"),
+                required=False,
+                label=f"Credit on {line.invoice.number}",
+            )
+
+    def credits(self) -> dict[int, Decimal] | None:
+        """Invoice id → credit; None when no amount was typed (the service credits each
+        line in full for "credit issued")."""
+        typed = {
+            line.invoice_id: self.cleaned_data.get(f"credit_{line.invoice_id}")
+            for line in self.lines
+        }
+        typed = {pk: amount for pk, amount in typed.items() if amount}
+        return typed or None
+
+
+class AssignForm(forms.Form):
+    department = forms.ChoiceField(choices=Department.choices)
+    assignee = forms.ModelChoiceField(
+        queryset=get_user_model().objects.none(), required=False, empty_label="Nobody"
+    )
+
+    def __init__(self, *args, assignees=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if assignees is not None:
+            self.fields["assignee"].queryset = assignees
+
+
+class CommentForm(forms.Form):
+    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="Internal comment")
+
+
+class AttachmentForm(forms.Form):
+    file = forms.FileField(label="Attach a PDF, PNG, JPEG or .eml (10 MB at most)")
+
+
+MOVE_LABELS = {
+    DisputeStatus.OPEN: "Reopen",
+    DisputeStatus.IN_REVIEW: "Start review",
+    DisputeStatus.AWAITING_CUSTOMER: "Wait for the customer",
+    DisputeStatus.AWAITING_INTERNAL: "Wait for an internal answer",
+    DisputeStatus.RESOLVED: "Resolve",
+    DisputeStatus.WITHDRAWN: "Withdraw",
+}
+
+
+def moves_from(status: str) -> list[tuple[str, str]]:
+    """The buttons of the dispute page: every move the table allows, in a stable order."""
+    order = list(DisputeStatus.values)
+    return [(to, MOVE_LABELS[to]) for to in sorted(DISPUTE_TRANSITIONS[status], key=order.index)]
+
+
+class InvoiceAmountsField(forms.CharField):
+    """Per-invoice disputed amounts typed as ``INV-1001 120.00; INV-1002 80`` (a space, ``=``
+    or ``:`` between number and amount; ``;`` or new lines between pairs). Cleans to
+    {invoice number: Decimal}; the form maps numbers to its customer's invoices."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        text = super().to_python(value)
+        out: dict[str, Decimal] = {}
+        for part in re.split(r"[;\n]+", text or ""):
+            part = part.strip()
+            if not part:
+                continue
+            match = re.fullmatch(r"(\S+?)\s*[\s=:]\s*([0-9]+(?:[.,][0-9]{1,2})?)", part)
+            if not match:
+                raise forms.ValidationError(
+                    f"“{part}”: write an invoice number and an amount, e.g. INV-1001 120.00"
+                )
+            number, amount = match.group(1), Decimal(match.group(2).replace(",", "."))
+            if number in out:
+                raise forms.ValidationError(f"{number} is named twice")
+            out[number] = amount
+        return out
+
+
+class ReportForm(forms.Form):
+    start = forms.DateField(required=False)
+    end = forms.DateField(required=False)
+    by = forms.ChoiceField(
+        choices=[("reason", "Reason"), ("department", "Department"), ("customer", "Customer")],
+        required=False,
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("start") and data.get("end") and data["start"] > data["end"]:
+            raise forms.ValidationError("the period ends before it starts")
+        return data

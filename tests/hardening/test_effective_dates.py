@@ -1,0 +1,160 @@
+"""Issue 16, item 2: effective dates are bounded (not after today, not before the invoice
+was issued or the money arrived), and the nightly ledger check finds movements dated in
+the future."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from accounts import roles
+from accounts.errors import ServiceError
+from accounts.models import AuditEntry
+from invoices import services
+from invoices.models import Adjustment, Application, Invoice
+from invoices.selectors import ledger_discrepancies
+from invoices.tasks import ledger_check
+from tests.factories import CustomerFactory, invoice, payment, user_in_role
+
+pytestmark = pytest.mark.django_db
+
+
+def _today() -> datetime.date:
+    return timezone.localdate()
+
+
+@pytest.fixture
+def acme():
+    return CustomerFactory(external_ref="ACME", name="Acme")
+
+
+def _api(user) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+def test_the_api_refuses_applying_cash_in_the_year_2999_and_stores_nothing(acme):
+    finance = user_in_role(roles.FINANCE, "fiona")
+    owed = invoice(acme, "100.00")
+    cash = payment(acme, "100.00")
+    audit_before = AuditEntry.objects.count()
+
+    response = _api(finance).post(
+        f"/api/v1/payments/{cash.pk}/apply/",
+        {
+            "allocations": [{"invoice": owed.pk, "amount": "100.00"}],
+            "effective_date": "2999-12-31",
+        },
+        format="json",
+    )
+
+    assert response.status_code == 400, response.content
+    assert response.json()["field"] == "effective_date"
+    assert Application.objects.count() == 0
+    owed.refresh_from_db()
+    assert owed.open_amount == Decimal("100.00")
+    assert AuditEntry.objects.count() == audit_before
+
+
+def test_cash_cannot_be_applied_before_the_invoice_was_issued(acme):
+    owed = invoice(acme, "100.00", issue_date=datetime.date(2026, 3, 1))
+    cash = payment(acme, "100.00", received_date=datetime.date(2026, 2, 1))
+
+    with pytest.raises(ServiceError) as refused:
+        services.payment_apply(
+            actor=None,
+            payment=cash,
+            allocations=[services.Allocation(invoice_id=owed.pk, amount=Decimal("100.00"))],
+            effective_date=datetime.date(2026, 2, 15),
+        )
+
+    assert refused.value.field == "effective_date"
+    assert Application.objects.count() == 0
+
+
+def test_a_write_off_dated_1900_on_an_invoice_issued_in_2026_is_refused(acme):
+    owed = invoice(acme, "100.00", issue_date=datetime.date(2026, 1, 1))
+
+    with pytest.raises(ServiceError) as refused:
+        services.invoice_adjust(
+            actor=None,
+            invoice=owed,
+            kind="write_off",
+            amount="100.00",
+            reason="bad debt",
+            effective_date=datetime.date(1900, 1, 1),
+        )
+
+    assert refused.value.field == "effective_date"
+    assert Adjustment.objects.count() == 0
+    assert Invoice.objects.get().open_amount == Decimal("100.00")
+
+
+def test_a_write_off_dated_tomorrow_is_refused(acme):
+    owed = invoice(acme, "100.00", issue_date=datetime.date(2026, 1, 1))
+
+    with pytest.raises(ServiceError) as refused:
+        services.invoice_adjust(
+            actor=None,
+            invoice=owed,
+            kind="write_off",
+            amount="100.00",
+            reason="bad debt",
+            effective_date=_today() + datetime.timedelta(days=1),
+        )
+
+    assert refused.value.field == "effective_date"
+    assert Adjustment.objects.count() == 0
+
+
+def test_a_reversal_dated_in_the_future_is_refused(acme):
+    owed = invoice(acme, "100.00")
+    cash = payment(acme, "100.00")
+    [applied] = services.payment_apply_oldest_first(actor=None, payment=cash)
+
+    with pytest.raises(ServiceError) as refused:
+        services.application_reverse(
+            actor=None, application=applied, effective_date=_today() + datetime.timedelta(days=3)
+        )
+
+    assert refused.value.field == "effective_date"
+    assert Application.objects.count() == 1
+    owed.refresh_from_db()
+    assert owed.open_amount == Decimal("0.00")
+
+
+def test_the_ledger_check_finds_a_movement_dated_in_the_future(acme):
+    owed = invoice(acme, "100.00")
+    cash = payment(acme, "100.00")
+    [applied] = services.payment_apply_oldest_first(actor=None, payment=cash)
+    future = _today() + datetime.timedelta(days=400)
+    with connection.cursor() as cursor:
+        # as a row written before the bound existed (or by a bulk loader) would be
+        cursor.execute(
+            "SET LOCAL session_replication_role = replica"
+        )  # past the append-only trigger
+        cursor.execute(
+            "UPDATE invoices_application SET effective_date = %s WHERE id = %s",
+            [future, applied.pk],
+        )
+        cursor.execute("SET LOCAL session_replication_role = origin")
+        cursor.execute(
+            "UPDATE invoices_invoice SET last_movement_date = %s WHERE id = %s", [future, owed.pk]
+        )
+
+    problems = ledger_discrepancies()
+
+    assert problems == [
+        {
+            "kind": "future_movement",
+            "id": applied.pk,
+            "ref": owed.number,
+            "stored": future.isoformat(),
+            "derived": f"not after {_today().isoformat()}",
+        }
+    ]
+    assert ledger_check() == 1
