@@ -22,6 +22,14 @@ DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 AMOUNT = forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off", "class": "num"})
 
 
+def _amount(text: str):
+    """An amount typed with thousands separators ("1,250.00"), positive, as Decimal."""
+    try:
+        return to_positive_money(text.strip().replace(",", ""))
+    except ServiceError as error:
+        raise forms.ValidationError(error.message) from None
+
+
 class _CustomerMoneyForm(forms.Form):
     """A customer named by its reference, among those the user may see; an amount as text."""
 
@@ -50,10 +58,7 @@ class _CustomerMoneyForm(forms.Form):
         return customer
 
     def clean_amount(self):
-        try:
-            return to_positive_money(self.cleaned_data["amount"].strip().replace(",", ""))
-        except ServiceError as error:
-            raise forms.ValidationError(error.message) from None
+        return _amount(self.cleaned_data["amount"])
 
 
 class PaymentPostForm(_CustomerMoneyForm):
@@ -87,10 +92,7 @@ class WriteOffForm(forms.Form):
     reason = forms.CharField(label="Reason", max_length=200)
 
     def clean_amount(self):
-        try:
-            return to_positive_money(self.cleaned_data["amount"].strip().replace(",", ""))
-        except ServiceError as error:
-            raise forms.ValidationError(error.message) from None
+        return _amount(self.cleaned_data["amount"])
 
 
 class BankFileForm(forms.Form):

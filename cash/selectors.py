@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
 from decimal import Decimal
 
 from django.db.models import Prefetch, Q, QuerySet
@@ -107,10 +106,6 @@ def live_applications(source: Payment | CreditMemo):
 
 def ledger_history(source: Payment | CreditMemo):
     return source.applications.select_related("invoice").order_by("created_at", "id")
-
-
-def age_in_days(day: datetime.date, today: datetime.date) -> int:
-    return (today - day).days
 
 
 def bank_imports() -> QuerySet[BankImport]:

@@ -199,6 +199,7 @@ def _apply(request, source: Payment | CreditMemo, *, void_form=None):
                 return redirect(_apply_url(source))
         status = 400
     plan = selectors.oldest_first(invoices, source.unapplied_amount)
+    today = timezone.localdate()
     rows = []
     for invoice in invoices:
         if entered is None:
@@ -211,7 +212,7 @@ def _apply(request, source: Payment | CreditMemo, *, void_form=None):
                 "checked": checked,
                 "amount": amount,
                 "error": errors.get(invoice.pk),
-                "days_past_due": (timezone.localdate() - invoice.due_date).days,
+                "days_past_due": (today - invoice.due_date).days,
             }
         )
     is_payment = isinstance(source, Payment)

@@ -523,42 +523,43 @@ class MyDay:
         return len(self.follow_ups) + len(self.promises_due) + len(self.broken_promises)
 
 
-def my_day(user, *, today: datetime.date) -> MyDay:
-    """The user's follow-ups due by today, and, on the accounts they collect, the promises
-    due today and those broken in the last 30 days (three queries)."""
-    follow_ups = scope_to_portfolio(
+def _my_follow_ups(user, today: datetime.date) -> QuerySet[FollowUp]:
+    return scope_to_portfolio(
         FollowUp.objects.filter(assigned_to=user, status=FollowUpStatus.OPEN, due_date__lte=today),
         user,
         customer_path="customer",
-    ).select_related("customer", "promise")
+    )
+
+
+def _my_promises_due(today: datetime.date) -> Q:
+    return Q(status=PromiseStatus.OPEN, promised_date=today)
+
+
+def _my_promises_broken(today: datetime.date) -> Q:
+    return Q(status=PromiseStatus.BROKEN, promised_date__gte=today - MY_DAY_BROKEN_FOR)
+
+
+def my_day(user, *, today: datetime.date) -> MyDay:
+    """The user's follow-ups due by today, and, on the accounts they collect, the promises
+    due today and those broken in the last 30 days (three queries)."""
+    follow_ups = _my_follow_ups(user, today).select_related("customer", "promise")
     mine = Promise.objects.filter(customer__assigned_collector=user).select_related(
         "customer", "contact"
     )
     return MyDay(
         follow_ups=list(follow_ups.order_by("due_date", "id")),
-        promises_due=list(
-            mine.filter(status=PromiseStatus.OPEN, promised_date=today).order_by("customer__name")
-        ),
+        promises_due=list(mine.filter(_my_promises_due(today)).order_by("customer__name")),
         broken_promises=list(
-            mine.filter(
-                status=PromiseStatus.BROKEN, promised_date__gte=today - MY_DAY_BROKEN_FOR
-            ).order_by("-promised_date", "id")
+            mine.filter(_my_promises_broken(today)).order_by("-promised_date", "id")
         ),
     )
 
 
 def my_day_count(user, *, today: datetime.date) -> int:
     """How many lines ``my_day`` has, for the queue's link (two queries)."""
-    follow_ups = scope_to_portfolio(
-        FollowUp.objects.filter(assigned_to=user, status=FollowUpStatus.OPEN, due_date__lte=today),
-        user,
-        customer_path="customer",
-    ).count()
+    follow_ups = _my_follow_ups(user, today).count()
     promises = Promise.objects.filter(customer__assigned_collector=user).aggregate(
-        due=Count("pk", filter=Q(status=PromiseStatus.OPEN, promised_date=today)),
-        broken=Count(
-            "pk",
-            filter=Q(status=PromiseStatus.BROKEN, promised_date__gte=today - MY_DAY_BROKEN_FOR),
-        ),
+        due=Count("pk", filter=_my_promises_due(today)),
+        broken=Count("pk", filter=_my_promises_broken(today)),
     )
     return follow_ups + promises["due"] + promises["broken"]

@@ -25,14 +25,13 @@ from django.utils import timezone
 
 from accounts.fx import RateBook
 from accounts.models import CreditStatus, Customer
+from accounts.money import CENT, ZERO
 from collections_app.models import Promise, PromiseStatus
 from invoices.models import Invoice
 from orders.models import Order, OrderStatus
 
 from .exposure import exposures_for
 
-CENT = Decimal("0.01")
-ZERO = Decimal("0.00")
 # The reasons a person may override only by confirming an over-limit release.
 LIMIT_REASONS = {"no_limit", "over_limit", "group_over_limit", "missing_rate"}
 

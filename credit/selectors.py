@@ -47,9 +47,9 @@ def authority_covers(user, *, amount, currency: str, day: datetime.date | None =
     No authority, or one whose currency has no rate in force, covers nothing above zero.
     """
     day = day or timezone.localdate()
-    authority = CreditAuthority.objects.filter(user=user).first() if user else None
     if amount <= 0:
         return True
+    authority = CreditAuthority.objects.filter(user=user).first() if user else None
     if authority is None:
         return False
     book = RateBook.load(until=day)

@@ -53,7 +53,13 @@ def _check_reason(reason: str, comment: str) -> tuple[str, str]:
 
 
 def _lock(customer: Customer) -> Customer:
-    return Customer.objects.select_for_update().select_related("currency").get(pk=customer.pk)
+    # NO KEY UPDATE: rows inserted meanwhile that reference the customer are not blocked;
+    # of=self: the joined currency row, shared by every customer in it, is not locked.
+    return (
+        Customer.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("currency")
+        .get(pk=customer.pk)
+    )
 
 
 def _money_text(amount: Decimal, currency: str) -> str:
@@ -469,7 +475,7 @@ def credit_holds_lapse(*, today: datetime.date | None = None) -> list[CreditChan
     lapsed = []
     for customer_id in list(due):
         with transaction.atomic():
-            customer = Customer.objects.select_for_update().get(pk=customer_id)
+            customer = Customer.objects.select_for_update(no_key=True).get(pk=customer_id)
             latest = (
                 CreditChange.objects.filter(customer=customer, kind=CreditChangeKind.STATUS)
                 .order_by("-created_at", "-id")

@@ -16,7 +16,7 @@ from django.utils import timezone
 from accounts.fx import RateBook
 
 from .models import ACTIVE_STATUSES, Department
-from .selectors import disputes_for
+from .selectors import disputes_for, end_of_day
 
 GROUPINGS = {
     "reason": ("d.reason_id", "r.label", "JOIN disputes_disputereason r ON r.code = d.reason_id"),
@@ -79,9 +79,7 @@ def root_causes(
     key, label, join = GROUPINGS[by]
     scope_sql, scope_params = disputes_for(user).order_by().values("id").query.sql_with_params()
     since = timezone.make_aware(datetime.datetime.combine(start, datetime.time.min))
-    until = timezone.make_aware(
-        datetime.datetime.combine(end + datetime.timedelta(days=1), datetime.time.min)
-    )
+    until = end_of_day(end)
     params = [*scope_params, since, until]
     fill = {"key": key, "label": label, "join": join, "scope": scope_sql, "active": _ACTIVE}
     with connection.cursor() as cursor:

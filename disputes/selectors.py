@@ -98,11 +98,15 @@ def dispute_list(user, *, today: datetime.date | None = None) -> QuerySet[Disput
     )
 
 
+def dispute_lines(dispute: Dispute) -> list:
+    return list(dispute.lines.select_related("invoice").order_by("invoice__due_date", "pk"))
+
+
 def dispute_page(dispute: Dispute) -> dict:
     """Everything the dispute page shows beside the dispute: its lines (with their
     invoices), history, comments and attachments, in five queries."""
     return {
-        "lines": list(dispute.lines.select_related("invoice").order_by("invoice__due_date", "pk")),
+        "lines": dispute_lines(dispute),
         "events": list(dispute.events.select_related("actor", "credit_memo").order_by("at", "id")),
         "comments": list(dispute.comments.select_related("author").order_by("created_at", "id")),
         "attachments": list(dispute.attachments.select_related("uploaded_by")),

@@ -127,13 +127,15 @@ def dispute_open(
         if len({i.currency_id for i in invoices}) > 1:
             raise ServiceError("a dispute covers invoices of one currency", field="invoices")
         already = sorted(
-            DisputeLine.objects.filter(
-                invoice_id__in=ids, dispute__status__in=ACTIVE_STATUSES
-            ).values_list("invoice__number", flat=True)
+            set(
+                DisputeLine.objects.filter(
+                    invoice_id__in=ids, dispute__status__in=ACTIVE_STATUSES
+                ).values_list("invoice__number", flat=True)
+            )
         )
         if already:
             raise ServiceError(
-                f"already in an open dispute: {', '.join(sorted(set(already)))}",
+                f"already in an open dispute: {', '.join(already)}",
                 field="invoices",
                 code="duplicate",
             )

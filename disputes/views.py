@@ -104,7 +104,7 @@ def _refused(form, error: ServiceError) -> None:
 @require_POST
 def dispute_move(request, pk: int):
     dispute = _working(request, pk)
-    form = MoveForm(request.POST, lines=selectors.dispute_page(dispute)["lines"])
+    form = MoveForm(request.POST, lines=selectors.dispute_lines(dispute))
     if form.is_valid():
         outcome = (
             form.cleaned_data["outcome"] if form.cleaned_data["to_status"] == "resolved" else ""

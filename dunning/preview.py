@@ -32,6 +32,7 @@ from invoices.models import Invoice
 from .levels import CustomerFacts, Decision, InvoiceFacts, LevelRule, decide, late_interest
 from .models import (
     COMMUNICATION_PENDING,
+    DunningChannel,
     DunningCommunication,
     DunningLevel,
     DunningLine,
@@ -277,6 +278,7 @@ def _write(run: DunningRun, decisions) -> dict[str, int]:
     communications = []
     for customer_id, customer, language, decision, _policy in decisions:
         if decision.sends:
+            by_email = decision.level.channel == DunningChannel.EMAIL
             communications.append(
                 DunningCommunication(
                     run=run,
@@ -284,8 +286,8 @@ def _write(run: DunningRun, decisions) -> dict[str, int]:
                     level_id=decision.level.id,
                     key=f"{customer_id}:{decision.level.id}:{run.pk}",
                     channel=decision.level.channel,
-                    contact_id=customer.contact_id if decision.level.channel == "email" else None,
-                    to_address=customer.email if decision.level.channel == "email" else "",
+                    contact_id=customer.contact_id if by_email else None,
+                    to_address=customer.email if by_email else "",
                     language=language,
                 )
             )

@@ -120,7 +120,7 @@ def communication_send(communication_id: int, *, final_attempt: bool = True) -> 
         if not got:
             return "busy"  # another worker holds it; that one finishes it
         comm = DunningCommunication.objects.select_related(
-            "run", "customer__assigned_collector", "level", "contact"
+            "run", "customer__assigned_collector", "customer__payment_terms", "level", "contact"
         ).get(pk=communication_id)
         if comm.status == CommunicationStatus.SENDING and comm.channel == DunningChannel.EMAIL:
             delivered = delivery.was_delivered(comm.key)
@@ -168,13 +168,10 @@ def communication_send(communication_id: int, *, final_attempt: bool = True) -> 
                 )
                 return CommunicationStatus.FAILED
             except (smtplib.SMTPException, ValueError, OSError) as exc:
-                _fail(comm, describe_send_error(exc))
+                _fail(comm, delivery.describe(exc))
                 return CommunicationStatus.FAILED
         _finish(comm, rendered)
         return CommunicationStatus.SENT
-
-
-describe_send_error = delivery.describe
 
 
 def _pdf_name(comm: DunningCommunication) -> str:

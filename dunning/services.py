@@ -145,7 +145,7 @@ def dunning_communication_retry(*, actor, communication: DunningCommunication) -
         if comm.status != CommunicationStatus.FAILED:
             raise ServiceError("only a failed communication can be retried", field="communication")
         to_address = comm.to_address
-        if comm.channel == "email" and comm.contact_id:
+        if comm.channel == DunningChannel.EMAIL and comm.contact_id:
             comm.contact.refresh_from_db()
             to_address = comm.contact.email
         communication_move(comm, to_status=CommunicationStatus.QUEUED, to_address=to_address)

@@ -193,13 +193,14 @@ def orders_invoice_by_reference(customer_ids: set[int]) -> list[Order]:
     ):
         if open_refs[po_number] == customer_id:
             invoiced.setdefault(po_number, pk)
+    invoices = Invoice.objects.in_bulk(list(invoiced.values()))
     moved = []
     for order in (
         Order.objects.select_for_update(of=("self",))
         .filter(external_ref__in=invoiced, status__in=OPEN_STATUSES)
         .order_by("pk")
     ):
-        invoice = Invoice.objects.get(pk=invoiced[order.external_ref])
+        invoice = invoices[invoiced[order.external_ref]]
         order_move(
             actor=None,
             order=order,

@@ -33,6 +33,7 @@ from ..bankfiles import BankFileError, StatementLine, describe, detect_format, p
 from ..models import BankImport, BankTransaction, ImportStatus, MatchSuggestion
 
 PROGRESS_EVERY = 25  # rows between progress updates
+NEVER_AUTOMATIC = 101  # above any score: what a person posts, a person applies
 
 
 def bank_import_upload(*, actor, file_name: str, content: bytes) -> BankImport:
@@ -301,7 +302,7 @@ def bank_transaction_assign(
             )
         if locked.direction != "credit" or locked.kind != "payment":
             raise ServiceError("only a credit received can become a payment", field="customer")
-        _post(locked, customer=customer, actor=actor, threshold=101)
+        _post(locked, customer=customer, actor=actor, threshold=NEVER_AUTOMATIC)
         audit_record(
             actor=actor,
             action="bank_transaction.assign",
