@@ -172,7 +172,9 @@
     if (sequence && event.detail.target && event.detail.target.id === "workspace") shown = sequence;
   });
 
-  document.addEventListener("htmx:afterSettle", function (event) {
+  // on the swap itself, not after htmx's settle delay: the redrawn page never shows an
+  // empty note, not even for the 20 ms before it settles
+  document.addEventListener("htmx:afterSwap", function (event) {
     var sent = event.detail.xhr && event.detail.xhr.dunwellForm;
     if (sent) {
       var form = document.querySelector("#workspace form[action='" + sent + "']");
