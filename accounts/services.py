@@ -226,11 +226,11 @@ def contact_update(*, actor, contact: Contact, **changes: Any) -> list[str]:
     unknown = set(changes) - set(CONTACT_FIELDS)
     if unknown:
         raise ServiceError(f"cannot change: {', '.join(sorted(unknown))}")
-    for name in ("name", "role", "email", "phone"):
+    for name in ("role", "email", "phone"):
         if name in changes:
             changes[name] = (changes[name] or "").strip()
-    if "name" in changes and not changes["name"]:
-        raise ServiceError("contact name is required", field="name")
+    if "name" in changes:
+        changes["name"] = one_line_name(changes["name"], field="name")
     with transaction.atomic():
         Customer.objects.select_for_update().filter(pk=contact.customer_id).first()
         locked = Contact.objects.select_for_update().get(pk=contact.pk)

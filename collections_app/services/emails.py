@@ -120,6 +120,8 @@ def _check_email(*, customer: Customer, contact: Contact, template: str) -> Emai
         raise ServiceError(f"{contact.name} has no e-mail address", field="contact")
     if customer.do_not_contact:
         raise ServiceError("this account is marked do not contact", field="contact")
+    if contact.do_not_contact:
+        raise ServiceError(f"{contact.name} is marked do not contact", field="contact")
     return EMAIL_TEMPLATES[template]
 
 

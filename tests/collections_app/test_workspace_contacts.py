@@ -186,3 +186,18 @@ def test_the_e_mail_form_does_not_offer_a_contact_who_asked_not_to_be_contacted(
         {"email-contact": quiet.pk, "email-template": "statement"},
     )
     assert "contact" in refused.context["forms"]["email"].errors
+
+
+def test_a_contact_renamed_with_a_line_break_is_refused_like_a_new_one(alice):
+    from accounts.services import ServiceError, contact_update
+
+    customer = account(alice)
+    dana = ContactFactory(customer=customer, name="Dana Reyes")
+
+    with pytest.raises(ServiceError) as refused:
+        contact_update(actor=alice, contact=dana, name="Dana\r\nBcc: all@example.com")
+
+    assert refused.value.field == "name"
+    assert "one line" in refused.value.message
+    assert Contact.objects.get(pk=dana.pk).name == "Dana Reyes"
+    assert AuditEntry.objects.count() == 0

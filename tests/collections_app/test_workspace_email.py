@@ -182,3 +182,33 @@ def test_an_account_marked_do_not_contact_while_queued_gets_no_email(client, nor
     assert Activity.objects.filter(kind="system").latest("pk").note == (
         "this account is marked do not contact"
     )
+
+
+def test_a_contact_who_asked_not_to_be_contacted_is_refused_by_the_service(alice, northwind, dana):
+    """The form leaves such contacts out; the service refuses them too, for every other way in
+    (the API, a stale form, a contact marked while the e-mail was queued)."""
+    from accounts.services import ServiceError
+    from collections_app.services.emails import statement_email_send
+
+    dana.do_not_contact = True
+    dana.save(update_fields=["do_not_contact"])
+
+    with pytest.raises(ServiceError) as refused:
+        statement_email_send(actor=alice, customer=northwind, contact=dana, template="statement")
+
+    assert (refused.value.field, refused.value.message) == (
+        "contact",
+        "Dana Reyes is marked do not contact",
+    )
+    assert Activity.objects.count() == 0
+
+
+def test_a_contact_marked_do_not_contact_while_queued_gets_no_email(client, northwind, dana):
+    _send(client, northwind, dana)
+    queued = Activity.objects.get()
+    dana.do_not_contact = True
+    dana.save(update_fields=["do_not_contact"])
+
+    outcome = statement_email_deliver.apply(args=[queued.pk, dana.pk, "past_due", ""]).get()
+
+    assert (outcome, mail.outbox) == ("failed", [])
