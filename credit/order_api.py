@@ -4,10 +4,17 @@ Serializers translate; ``credit.order_services`` decides."""
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+)
 from rest_framework import serializers, status
+from rest_framework.exceptions import ParseError
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from accounts.api_imports import CsvImportView, import_schema
@@ -23,17 +30,55 @@ from . import order_selectors, order_services
 from .order_imports import import_orders
 
 MONEY = {"max_digits": 18, "decimal_places": 2}
+VIEW = "orders.view_order"
+CUSTOMER_PARAMETER = OpenApiParameter(
+    "customer",
+    str,
+    description="The customer's external reference, when the reference names orders of "
+    "more than one customer within your reach (answered 400, code ambiguous).",
+    required=False,
+)
 
 
 class _Requires(BasePermission):
-    perms_by_method: dict[str, str] = {}
+    """``orders.view_order`` for every method, HEAD and OPTIONS included (they would tell a
+    user without it what GET refuses), and the method's own permission on top."""
 
     def has_permission(self, request, view):
         user = request.user
         if not (user and user.is_authenticated):
             return False
-        perm = view.perms_by_method.get(request.method)
-        return perm is None or user.has_perm(perm)
+        perms = [VIEW]
+        own = view.perms_by_method.get(request.method)
+        if own:
+            perms.append(own)
+        return user.has_perms(perms)
+
+
+def _valid(serializer) -> dict:
+    """The order API answers every 400 in one shape, a service's refusal
+    (``{"detail", "code", "field"}``), whether the parser, the serializer or the service
+    refuses: the first field refused, in the body's order."""
+    if serializer.is_valid():
+        return serializer.validated_data
+    field, problem = next(iter(serializer.errors.items()))
+    if field == api_settings.NON_FIELD_ERRORS_KEY:
+        field = "body"
+    raise ServiceError(_first_message(problem), field=field)
+
+
+def _body(request):
+    """The parsed body; a body that does not parse is refused in the one shape too."""
+    try:
+        return request.data
+    except ParseError as error:
+        raise ServiceError(f"the body does not parse: {error.detail}", field="body") from error
+
+
+def _first_message(problem) -> str:
+    while isinstance(problem, dict | list):
+        problem = next(iter(problem.values() if isinstance(problem, dict) else problem))
+    return str(problem)
 
 
 @extend_schema_field(
@@ -162,6 +207,13 @@ class OrderSerializer(serializers.ModelSerializer):
     decided_by = serializers.CharField(source="decided_by.username", default=None)
     invoice = serializers.CharField(source="invoice.number", default=None)
     history = HistorySerializer(many=True, source="history_rows")
+    invoicing = serializers.ChoiceField(
+        choices=["not_invoiced", "partly_invoiced", "invoiced"],
+        read_only=True,
+        help_text="Partly invoiced: invoices naming the order carry part of it; the rest "
+        "(open_amount) still counts as an open order.",
+    )
+    open_amount = serializers.DecimalField(read_only=True, **MONEY)
 
     class Meta:
         model = Order
@@ -174,6 +226,9 @@ class OrderSerializer(serializers.ModelSerializer):
             "requested_ship_date",
             "lines",
             "decision",
+            "invoicing",
+            "invoiced_amount",
+            "open_amount",
             "reasons",
             "exposure_before",
             "exposure_after",
@@ -209,9 +264,8 @@ class OrderReceiveView(APIView):
         summary="Receive an order from the ERP and decide it at once (released or held)",
     )
     def post(self, request):
-        serializer = OrderInSerializer(data=request.data, context={"request": request})
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
+        serializer = OrderInSerializer(data=_body(request), context={"request": request})
+        data = _valid(serializer)
         try:
             order, created = order_services.order_receive(
                 actor=request.user,
@@ -230,8 +284,14 @@ class OrderReceiveView(APIView):
         )
 
 
-def _order_data(user, external_ref: str) -> dict:
-    order = order_selectors.order_by_reference(user, external_ref)
+def _order(request, external_ref: str) -> Order:
+    return order_selectors.order_by_reference(
+        request.user, external_ref, customer_ref=request.query_params.get("customer")
+    )
+
+
+def _order_data(request, external_ref: str) -> dict:
+    order = _order(request, external_ref)
     order.history_rows = list(order_selectors.order_history(order))
     return OrderSerializer(order).data
 
@@ -240,33 +300,43 @@ class OrderDetailView(APIView):
     permission_classes = [_Requires]
     perms_by_method = {"GET": "orders.view_order", "PATCH": "orders.change_order"}
 
-    @extend_schema(responses=OrderSerializer, summary="An order's current decision and history")
+    @extend_schema(
+        parameters=[CUSTOMER_PARAMETER],
+        responses=OrderSerializer,
+        summary="An order's current decision and history",
+    )
     def get(self, request, ref: str):
-        return Response(_order_data(request.user, ref))
+        return Response(_order_data(request, ref))
 
     @extend_schema(
         request=OrderChangeSerializer,
+        parameters=[CUSTOMER_PARAMETER],
         responses=OrderSerializer,
         summary="Change an open order's amount or ship date (the rules run again)",
     )
     def patch(self, request, ref: str):
-        order = order_selectors.order_by_reference(request.user, ref)
-        serializer = OrderChangeSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        order_services.order_change(actor=request.user, order=order, **serializer.validated_data)
-        return Response(_order_data(request.user, ref))
+        order = _order(request, ref)
+        data = _valid(OrderChangeSerializer(data=_body(request)))
+        order_services.order_change(actor=request.user, order=order, **data)
+        return Response(_order_data(request, ref))
 
 
 class OrderCancelView(APIView):
     permission_classes = [_Requires]
     perms_by_method = {"POST": "orders.change_order"}
 
-    @extend_schema(request=None, responses=OrderSerializer, summary="Cancel an order")
+    @extend_schema(
+        request=None,
+        parameters=[CUSTOMER_PARAMETER],
+        responses=OrderSerializer,
+        summary="Cancel an order",
+    )
     def post(self, request, ref: str):
-        order = order_selectors.order_by_reference(request.user, ref)
-        comment = request.data.get("comment", "") if hasattr(request.data, "get") else ""
+        order = _order(request, ref)
+        data = _body(request)
+        comment = data.get("comment", "") if hasattr(data, "get") else ""
         order_cancel(actor=request.user, order=order, comment=str(comment))
-        return Response(_order_data(request.user, ref))
+        return Response(_order_data(request, ref))
 
 
 class OrderImportView(CsvImportView):

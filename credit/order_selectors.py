@@ -6,11 +6,13 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import F, QuerySet, Sum
+from django.db.models import Case, DecimalField, F, Q, QuerySet, Sum, Value, When
 from django.http import Http404
 from django.utils import timezone
 
+from accounts.errors import ServiceError
 from accounts.fx import RateBook
+from accounts.models import Currency
 from accounts.selectors import customers_for
 from invoices.models import Invoice
 from orders.models import Order, OrderDecision, OrderStatus
@@ -40,16 +42,24 @@ def order_for(user, pk: int) -> Order:
     return order
 
 
-def order_by_reference(user, external_ref: str) -> Order:
-    order = (
-        orders_for(user)
-        .select_related("customer", "currency", "decided_by")
-        .filter(external_ref=external_ref)
-        .first()
-    )
-    if order is None:
+def order_by_reference(user, external_ref: str, *, customer_ref: str | None = None) -> Order:
+    """The order under the ERP's reference within the user's reach. A reference is unique
+    per customer, so one the user sees on two customers needs the customer's reference."""
+    found = orders_for(user).select_related("customer", "currency", "decided_by")
+    found = found.filter(external_ref=external_ref)
+    if customer_ref:
+        found = found.filter(customer__external_ref=customer_ref)
+    orders = list(found.order_by("pk")[:2])
+    if not orders:
         raise Http404
-    return order
+    if len(orders) > 1:
+        raise ServiceError(
+            f"{external_ref} names orders of more than one customer: add ?customer= and the "
+            "customer's reference",
+            field="customer",
+            code="ambiguous",
+        )
+    return orders[0]
 
 
 def order_history(order: Order) -> QuerySet[OrderDecision]:
@@ -104,10 +114,10 @@ def figures_now(orders: list[Order]) -> dict[int, Figures]:
         exposure = exposures[order.customer_id]
         before = exposure.committed
         if order.status == OrderStatus.RELEASED:
-            before -= order.amount
+            before -= order.open_amount
         out[order.pk] = Figures(
             exposure_before=before,
-            exposure_after=before + order.amount,
+            exposure_after=before + order.open_amount,
             credit_limit=order.customer.credit_limit,
             currency=exposure.currency,
         )
@@ -133,15 +143,37 @@ class QueueRow:
         return f"{hours // 24} d {hours % 24} h"
 
 
-def release_queue(user, *, limit: int = QUEUE_PAGE_SIZE) -> list[QueueRow]:
-    """Held orders by requested ship date, then the larger first, with their exposure now; a
-    constant number of queries (orders, overdue per customer, exposure, authority and rates)
-    whatever the length."""
-    orders = list(
-        held_orders_for(user)
-        .select_related("customer", "currency", "assigned_to")
-        .order_by("requested_ship_date", "-amount", "pk")[:limit]
+def over_authority_q(user, *, day: datetime.date) -> Q:
+    """Orders whose amount, in the reporting currency at the day's rate, is above the user's
+    release authority (``Authority.covers`` in SQL): no authority, or no rate for the
+    order's currency, covers nothing."""
+    authority = Authority.of(user, day=day)
+    if authority.held is None:
+        return Q(pk__isnull=False)
+    whens = []
+    for code in Currency.objects.values_list("code", flat=True):
+        rate = authority.book.rate(code, day)
+        if rate is not None:
+            whens.append(When(currency_id=code, then=F("amount") * Value(rate)))
+    if not whens:
+        return Q(pk__isnull=False)
+    in_reporting = Case(*whens, default=None, output_field=DecimalField())
+    return Q(
+        pk__in=Order.objects.alias(in_reporting=in_reporting)
+        .filter(Q(in_reporting__gt=authority.held) | Q(in_reporting__isnull=True))
+        .values("pk")
     )
+
+
+def release_queue(
+    user, *, orders: QuerySet[Order] | None = None, limit: int = QUEUE_PAGE_SIZE
+) -> list[QueueRow]:
+    """Held orders (``orders``, already filtered and sorted, or by requested ship date then
+    the larger first), with their exposure now; a constant number of queries (orders,
+    overdue per customer, exposure, authority and rates) whatever the length."""
+    if orders is None:
+        orders = held_orders_for(user).order_by("requested_ship_date", "-amount", "pk")
+    orders = list(orders.select_related("customer", "currency", "assigned_to")[:limit])
     today = timezone.localdate()
     overdue = dict(
         Invoice.objects.filter(

@@ -12,15 +12,17 @@ from __future__ import annotations
 import datetime
 import hashlib
 import json
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
 
 from accounts.errors import ServiceError
 from accounts.models import Customer
 from accounts.money import in_minor_units, to_money
+from accounts.selectors import customers_for
 from orders.models import DecisionKind, Order, OrderDecision, OrderStatus
 from orders.services import order_lock, order_move
 
@@ -74,9 +76,11 @@ def _lock_chain(customer: Customer) -> list[Customer]:
     # FOR NO KEY UPDATE: serialises order decisions (and credit changes, which take FOR
     # UPDATE) on these accounts, but not the ledger's inserts that reference the customer
     # (FOR KEY SHARE), so a payment's hook that re-checks orders cannot deadlock another.
+    # of=("self",): the customer rows only, not the currency row joined for reading (that
+    # would serialise every order decision in one currency)
     locked = {
         row.pk: row
-        for row in Customer.objects.select_for_update(no_key=True)
+        for row in Customer.objects.select_for_update(no_key=True, of=("self",))
         .select_related("currency")
         .filter(pk__in=ids)
         .order_by("pk")
@@ -116,6 +120,19 @@ def _decide(
     )
 
 
+@dataclass(frozen=True)
+class CheckedOrder:
+    """An order request that passed every check made before the database is touched."""
+
+    external_ref: str
+    customer: Customer
+    amount: Decimal
+    currency: str
+    requested_ship_date: datetime.date
+    lines: list
+    fingerprint: str  # sha256 of the request: a repeat under the reference must match it
+
+
 def order_check(
     *,
     external_ref: str,
@@ -124,9 +141,9 @@ def order_check(
     currency: str,
     requested_ship_date: datetime.date,
     lines: list | None = None,
-) -> tuple[str, Decimal, list, str]:
-    """Everything ``order_receive`` refuses before it touches the database: the cleaned
-    reference, amount and lines, and the request's fingerprint (imports check with it)."""
+) -> CheckedOrder:
+    """Everything ``order_receive`` refuses before it touches the database; the CSV import
+    checks each row with it once and then stores it with ``order_receive_checked``."""
     external_ref = (external_ref or "").strip()
     if not external_ref:
         raise ServiceError("the order reference is required", field="external_ref")
@@ -149,7 +166,15 @@ def order_check(
         requested_ship_date=requested_ship_date,
         lines=lines,
     )
-    return external_ref, amount, lines, fingerprint
+    return CheckedOrder(
+        external_ref=external_ref,
+        customer=customer,
+        amount=amount,
+        currency=currency,
+        requested_ship_date=requested_ship_date,
+        lines=lines,
+        fingerprint=fingerprint,
+    )
 
 
 def order_receive(
@@ -168,7 +193,7 @@ def order_receive(
     False); a different one under the same reference is refused (code ``conflict``).
     An order for an account on stop is stored and held: that is a decision, not an error.
     """
-    external_ref, amount, lines, fingerprint = order_check(
+    checked = order_check(
         external_ref=external_ref,
         customer=customer,
         amount=amount,
@@ -176,28 +201,60 @@ def order_receive(
         requested_ship_date=requested_ship_date,
         lines=lines,
     )
+    return order_receive_checked(actor=actor, order=checked)
+
+
+# pg_advisory_xact_lock(ORDER_REFERENCE_LOCK, hashtext(reference)): the two-key form keeps
+# these apart from the one-key advisory locks of dunning
+ORDER_REFERENCE_LOCK = 0x4F5244  # "ORD"
+
+
+def order_receive_checked(*, actor, order: CheckedOrder) -> tuple[Order, bool]:
+    """``order_receive`` after ``order_check``.
+
+    A reference is unique per customer. Within the caller's reach it is unique outright: the
+    same reference for another customer the caller can see is a conflict (the ERP changed an
+    order's customer, or reused a number). An order of a customer outside the caller's reach
+    is not looked at, so the answer never tells that it exists (docs/orders.md). The
+    customer's lock, then a lock on the reference, serialise requests for one reference.
+    """
+    ref = order.external_ref
     with transaction.atomic():
-        chain = _lock_chain(customer)
-        existing = Order.objects.filter(external_ref=external_ref).first()
+        chain = _lock_chain(order.customer)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(%s, hashtext(%s))", [ORDER_REFERENCE_LOCK, ref]
+            )
+        existing = Order.objects.filter(customer=chain[0], external_ref=ref).first()
         if existing is not None:
-            return _replay(existing, fingerprint), False
-        try:
-            with transaction.atomic():
-                order = Order.objects.create(
-                    external_ref=external_ref,
-                    customer=chain[0],
-                    amount=amount,
-                    currency_id=currency,
-                    requested_ship_date=requested_ship_date,
-                    lines=lines,
-                    body_hash=fingerprint,
-                )
-        except IntegrityError:
-            # the same reference for another customer, committed while we waited
-            return _replay(Order.objects.get(external_ref=external_ref), fingerprint), False
-        judgement = order_judge(customer=chain[0], chain=chain, amount=amount)
-        _decide(actor=actor, order=order, judgement=judgement, kind=DecisionKind.RECEIVED)
-    return order, True
+            return _replay(existing, order.fingerprint), False
+        reach = Customer.objects.all() if actor is None else customers_for(actor)
+        elsewhere = (
+            Order.objects.filter(external_ref=ref, customer__in=reach.values("pk"))
+            .exclude(customer=chain[0])
+            .select_related("customer")
+            .first()
+        )
+        if elsewhere is not None:
+            raise ServiceError(
+                f"order {ref} was already received for another customer "
+                f"({elsewhere.customer.external_ref}): send a new reference, or cancel that "
+                "order first",
+                field="external_ref",
+                code="conflict",
+            )
+        created = Order.objects.create(
+            external_ref=ref,
+            customer=chain[0],
+            amount=order.amount,
+            currency_id=order.currency,
+            requested_ship_date=order.requested_ship_date,
+            lines=order.lines,
+            body_hash=order.fingerprint,
+        )
+        judgement = order_judge(customer=chain[0], chain=chain, amount=order.amount)
+        _decide(actor=actor, order=created, judgement=judgement, kind=DecisionKind.RECEIVED)
+    return created, True
 
 
 def _replay(order: Order, fingerprint: str) -> Order:
@@ -235,6 +292,13 @@ def order_change(
         new_amount = (
             locked.amount if amount is None else _amount(amount, chain[0], locked.currency_id)
         )
+        if locked.invoiced_amount > 0 and new_amount <= locked.invoiced_amount:
+            raise ServiceError(
+                f"{money_text(locked.invoiced_amount, locked.currency_id)} of order "
+                f"{locked.external_ref} is invoiced already: the amount must stay above it "
+                "(cancel the order to drop the rest)",
+                field="amount",
+            )
         if requested_ship_date is not None:
             locked.requested_ship_date = requested_ship_date
         comment = []
@@ -245,7 +309,12 @@ def order_change(
             )
         if requested_ship_date is not None:
             comment.append(f"ship date {requested_ship_date.isoformat()}")
-        judgement = order_judge(customer=chain[0], chain=chain, amount=new_amount, order=locked)
+        judgement = order_judge(
+            customer=chain[0],
+            chain=chain,
+            amount=new_amount - locked.invoiced_amount,
+            order=locked,
+        )
         same_amount = new_amount == locked.amount
         shrinks = new_amount < locked.amount
         locked.amount = new_amount
@@ -306,7 +375,9 @@ def order_release(
                 field="authority",
                 code="no_authority",
             )
-        judgement = order_judge(customer=chain[0], chain=chain, amount=locked.amount, order=locked)
+        judgement = order_judge(
+            customer=chain[0], chain=chain, amount=locked.open_amount, order=locked
+        )
         if judgement.over_limit:
             words = " ".join(
                 reason["text"] for reason in judgement.reasons if reason["code"] in LIMIT_CODES
@@ -394,7 +465,9 @@ def order_recheck(*, actor, order: Order) -> OrderDecision:
         chain = _lock_chain(order.customer)
         locked = order_lock(order)
         _held(locked)
-        judgement = order_judge(customer=chain[0], chain=chain, amount=locked.amount, order=locked)
+        judgement = order_judge(
+            customer=chain[0], chain=chain, amount=locked.open_amount, order=locked
+        )
         return _decide(actor=actor, order=locked, judgement=judgement, kind=DecisionKind.RECHECKED)
 
 
@@ -414,7 +487,7 @@ def orders_recheck_after_cash(customer_ids: set[int]) -> list[OrderDecision]:
             if locked.status != OrderStatus.HELD:
                 continue
             judgement = order_judge(
-                customer=chain[0], chain=chain, amount=locked.amount, order=locked
+                customer=chain[0], chain=chain, amount=locked.open_amount, order=locked
             )
             if judgement.reasons:
                 continue

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from accounts.errors import ServiceError
 
 from . import order_selectors, order_services
+from .order_filters import ReleaseQueueFilter
 from .order_forms import BulkDecisionForm, OrderDecisionForm, OrderForwardForm, OrderRejectForm
 
 VIEW = "orders.view_order"
@@ -31,11 +32,22 @@ def release_navigation_entries(request) -> list[tuple[str, str]]:
 def releases(request):
     if not request.user.has_perm(VIEW):
         raise PermissionDenied
-    rows = order_selectors.release_queue(request.user)
+    filters = ReleaseQueueFilter(
+        request.GET or None,
+        queryset=order_selectors.held_orders_for(request.user),
+        request=request,
+    )
+    rows = order_selectors.release_queue(request.user, orders=filters.qs)
     return render(
         request,
         "credit/releases.html",
-        {"rows": rows, "can_release": request.user.has_perm(RELEASE)},
+        {
+            "rows": rows,
+            "filters": filters,
+            "filtered": any(v for k, v in request.GET.items() if k != "sort"),
+            "can_release": request.user.has_perm(RELEASE),
+            "page_size": order_selectors.QUEUE_PAGE_SIZE,
+        },
     )
 
 

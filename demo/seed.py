@@ -36,6 +36,7 @@ from invoices.selectors import ledger_discrepancies
 from .derived import cash_applied_hooks_batched
 from .logins import COLLECTOR_USERNAMES, demo_users_ensure
 from .names import CA_PLACES, EU_PLACES, GB_PLACES, GERMAN_FORMS, STREETS, US_PLACES
+from .orders import demo_orders_write
 from .shape import (
     CustomerPlan,
     InvoicePlan,
@@ -135,6 +136,9 @@ def seed_demo(*, today: datetime.date | None = None) -> SeedResult:
         if problems:
             raise DemoLedgerError(f"the demo ledger does not reconcile: {problems[:5]}")
         ledger.prepare_dunning()
+        demo_orders_write(
+            users=users, collectors=ledger.collectors, customers=ledger.customers, today=today
+        )
     return SeedResult(
         already_seeded=False,
         users_created=users_created,

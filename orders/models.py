@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from accounts.models import Currency, Customer
@@ -77,9 +77,14 @@ DECISION_KINDS = {
 
 
 class Order(models.Model):
-    external_ref = models.CharField(max_length=60, unique=True)
+    # the ERP's reference, one per customer: an integration whose reach is a few portfolios
+    # never learns of another portfolio's order by its reference (docs/orders.md)
+    external_ref = models.CharField(max_length=60)
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="orders")
     amount = models.DecimalField(**MONEY)
+    # the part invoices naming the order have moved to AR (at most the amount); the rest
+    # counts as an open order while the order is held or released
+    invoiced_amount = models.DecimalField(**MONEY, default=0)
     currency = models.ForeignKey(Currency, on_delete=models.PROTECT, related_name="+")
     requested_ship_date = models.DateField()
     lines = models.JSONField(default=list, blank=True)
@@ -117,6 +122,7 @@ class Order(models.Model):
             ("release_order", "Release, reject, forward and re-check held orders"),
         ]
         indexes = [
+            models.Index(fields=["external_ref"], name="order_reference"),
             models.Index(
                 fields=["customer", "status"],
                 condition=Q(status__in=["held", "released"]),
@@ -129,7 +135,14 @@ class Order(models.Model):
             ),
         ]
         constraints = [
+            models.UniqueConstraint(
+                fields=["customer", "external_ref"], name="order_reference_per_customer"
+            ),
             models.CheckConstraint(condition=Q(amount__gt=0), name="order_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(invoiced_amount__gte=0, invoiced_amount__lte=F("amount")),
+                name="order_invoiced_within_amount",
+            ),
             models.CheckConstraint(
                 condition=Q(status__in=OrderStatus.values), name="order_status_known"
             ),
@@ -145,6 +158,19 @@ class Order(models.Model):
 
     def __str__(self) -> str:
         return f"{self.external_ref} ({self.status})"
+
+    @property
+    def open_amount(self):
+        """What still counts as an open order: the amount not yet invoiced."""
+        return self.amount - self.invoiced_amount
+
+    @property
+    def invoicing(self) -> str:
+        """``not_invoiced``, ``partly_invoiced`` (some invoiced, the rest open) or
+        ``invoiced``."""
+        if self.status == OrderStatus.INVOICED:
+            return "invoiced"
+        return "partly_invoiced" if self.invoiced_amount > 0 else "not_invoiced"
 
 
 class OrderDecision(models.Model):

@@ -38,6 +38,7 @@ from .models import (
 ORDER_DECISION_FIELDS = [
     "status",
     "amount",
+    "invoiced_amount",
     "requested_ship_date",
     "reasons",
     "exposure_before",
@@ -78,6 +79,7 @@ def order_move(
     over_limit_confirmed: bool = False,
     forwarded_to=None,
     invoice: Invoice | None = None,
+    invoiced_amount: Decimal | None = None,
 ) -> OrderDecision:
     """Move a locked order to ``status`` and record why: the one writer of an order's status.
 
@@ -96,6 +98,7 @@ def order_move(
             "reasons": order.reasons,
             "exposure_after": _text(order.exposure_after),
             "assigned_to": order.assigned_to_id,
+            "invoiced_amount": _text(order.invoiced_amount),
         }
         now = timezone.now()
         person = _actor_or_none(actor)
@@ -111,6 +114,8 @@ def order_move(
             order.assigned_to = None
         if invoice is not None:
             order.invoice = invoice
+        if invoiced_amount is not None:
+            order.invoiced_amount = invoiced_amount
         if kind in DECISION_KINDS or order.decided_at is None:
             order.decided_by = person
             order.decided_at = now
@@ -148,6 +153,7 @@ def order_move(
                 "over_limit_confirmed": over_limit_confirmed,
                 "assigned_to": order.assigned_to_id,
                 "invoice": order.invoice_id,
+                "invoiced_amount": _text(order.invoiced_amount),
                 "decision": decision.pk,
             },
         )
@@ -174,40 +180,59 @@ def order_cancel(*, actor, order: Order, comment: str = "") -> Order:
 
 
 def orders_invoice_by_reference(customer_ids: set[int]) -> list[Order]:
-    """Registered in ``invoices.hooks.ledger_changed_hooks``: an open order whose reference
-    an invoice of the same customer carries (``Invoice.po_number``) becomes invoiced, so its
-    amount moves from open orders to AR and is not counted twice. Runs in the ledger's
-    transaction; one query when the customers have no open order."""
-    open_refs = dict(
-        Order.objects.filter(customer_id__in=customer_ids, status__in=OPEN_STATUSES).values_list(
-            "external_ref", "customer_id"
-        )
-    )
-    if not open_refs:
+    """Registered in ``invoices.hooks.ledger_changed_hooks``: invoices of an open order's
+    customer whose ``po_number`` is its reference move that much of it from open orders to
+    AR, in the ledger's transaction, so no amount is counted twice nor dropped. The order is
+    partly invoiced until the invoices cover its amount, then invoiced; an invoice for more
+    than is left adds only the rest to the order's invoiced part (the excess is AR alone).
+    Only invoices in the order's currency count. Recomputed from the invoices each time,
+    so a repeat changes nothing. One query when the customers have no open order."""
+    open_orders = {
+        (customer_id, ref): pk
+        for pk, customer_id, ref in Order.objects.filter(
+            customer_id__in=customer_ids, status__in=OPEN_STATUSES
+        ).values_list("pk", "customer_id", "external_ref")
+    }
+    if not open_orders:
         return []
-    invoiced = {}
-    for pk, customer_id, po_number in (
-        Invoice.objects.filter(customer_id__in=customer_ids, po_number__in=open_refs)
+    billed: dict[int, list[tuple[int, Decimal, str]]] = {}
+    for pk, customer_id, po_number, amount, currency in (
+        Invoice.objects.filter(
+            customer_id__in={customer_id for customer_id, _ in open_orders},
+            po_number__in={ref for _, ref in open_orders},
+        )
         .order_by("pk")
-        .values_list("pk", "customer_id", "po_number")
+        .values_list("pk", "customer_id", "po_number", "amount", "currency_id")
     ):
-        if open_refs[po_number] == customer_id:
-            invoiced.setdefault(po_number, pk)
-    invoices = Invoice.objects.in_bulk(list(invoiced.values()))
+        order_pk = open_orders.get((customer_id, po_number))
+        if order_pk is not None:
+            billed.setdefault(order_pk, []).append((pk, amount, currency))
     moved = []
     for order in (
         Order.objects.select_for_update(of=("self",))
-        .filter(external_ref__in=invoiced, status__in=OPEN_STATUSES)
+        .filter(pk__in=billed, status__in=OPEN_STATUSES)
         .order_by("pk")
     ):
-        invoice = invoices[invoiced[order.external_ref]]
+        invoices = [
+            (pk, amount) for pk, amount, cur in billed[order.pk] if cur == order.currency_id
+        ]
+        invoiced = min(order.amount, sum((amount for _, amount in invoices), Decimal("0.00")))
+        if not invoices or invoiced == order.invoiced_amount:
+            continue
+        last = Invoice.objects.get(pk=invoices[-1][0])
+        full = invoiced == order.amount
         order_move(
             actor=None,
             order=order,
-            status=OrderStatus.INVOICED,
+            status=OrderStatus.INVOICED if full else order.status,
             kind=DecisionKind.INVOICED,
-            invoice=invoice,
-            comment=f"invoice {invoice.number}",
+            invoice=last,
+            invoiced_amount=invoiced,
+            comment=(
+                f"invoice {last.number}: {invoiced:,.2f} of {order.amount:,.2f} "
+                f"{order.currency_id} invoiced"
+                + ("" if full else f", {order.amount - invoiced:,.2f} still open")
+            ),
         )
         moved.append(order)
     return moved

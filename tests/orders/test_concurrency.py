@@ -4,6 +4,7 @@ limit unseen (the customer's row lock, not luck)."""
 
 from __future__ import annotations
 
+import time
 from decimal import Decimal
 
 import pytest
@@ -14,7 +15,7 @@ from credit import order_services
 from credit import services as credit_services
 from credit.exposure import exposure_for
 from orders.models import Order, OrderDecision
-from tests.factories import invoice
+from tests.factories import CustomerFactory, invoice
 from tests.invoices.test_concurrency import THREADS, run_together
 
 from .conftest import SHIP, receive
@@ -58,6 +59,40 @@ def test_eight_threads_with_one_reference_and_different_bodies_store_one(custome
 
     assert outcome.unfinished == []
     assert outcome.other_errors == {}
+    assert len(outcome.results) == 1
+    assert {e.code for e in outcome.service_errors.values()} == {"conflict"}
+    assert Order.objects.count() == 1
+
+
+def test_eight_threads_with_one_reference_for_eight_customers_store_one(customer, monkeypatch):
+    """A reference is unique per customer in the table; across the customers one caller sees
+    it is unique by the service, under a lock on the reference (not luck: each thread holds
+    its transaction open a moment after its insert, so without the lock all would pass)."""
+    judge = order_services.order_judge
+
+    def slow_judge(**kwargs):
+        time.sleep(0.2)
+        return judge(**kwargs)
+
+    monkeypatch.setattr(order_services, "order_judge", slow_judge)
+    customers = [customer] + [
+        CustomerFactory(external_ref=f"C{index}", credit_limit=Decimal("50000.00"))
+        for index in range(1, THREADS)
+    ]
+
+    def post(index: int):
+        return order_services.order_receive(
+            actor=None,
+            external_ref="SO-RACE",
+            customer=customers[index],
+            amount="100.00",
+            currency="USD",
+            requested_ship_date=SHIP,
+        )
+
+    outcome = run_together(post)
+
+    assert (outcome.unfinished, outcome.other_errors) == ([], {})
     assert len(outcome.results) == 1
     assert {e.code for e in outcome.service_errors.values()} == {"conflict"}
     assert Order.objects.count() == 1

@@ -104,3 +104,37 @@ def test_a_collector_may_not_import_orders(collector, customer):
 
     assert response.status_code == 403
     assert _state() == ([], 0, 0)
+
+
+def test_each_row_is_checked_once(erp, customer, monkeypatch):
+    from credit import order_imports
+
+    calls = []
+    real = order_imports.order_check
+
+    def counting(**fields):
+        calls.append(fields["external_ref"])
+        return real(**fields)
+
+    monkeypatch.setattr(order_imports, "order_check", counting)
+    response = upload(
+        erp, HEADER + "SO-1,ACME,1200.00,USD,2026-12-20\nSO-2,ACME,5.00,USD,2026-12-21\n"
+    )
+
+    assert response.json()["summary"] == "orders: 2 created, 0 updated, 0 unchanged"
+    assert calls == ["SO-1", "SO-2"]
+    assert Order.objects.count() == 2
+
+
+def test_a_reference_the_importer_sees_on_another_customer_is_refused(erp, customer):
+    CustomerFactory(external_ref="SISTER")
+    upload(erp, HEADER + "SO-1,ACME,10.00,USD,2026-12-20\n")
+    before = _state()
+
+    response = upload(erp, HEADER + "SO-1,SISTER,10.00,USD,2026-12-20\n")
+
+    assert response.status_code == 400
+    assert [(e["row"], e["column"], e["reason"]) for e in response.json()["errors"]] == [
+        (2, "external_ref", "order SO-1 was already received for another customer")
+    ]
+    assert _state() == before
