@@ -260,6 +260,9 @@ def sandbox_context(
     }
 
 
+COMPENSATION_CURRENCY = "EUR"  # Directive 2011/7/EU sets it in euros
+
+
 def letter_charges(lines: list[dict]) -> dict:
     """Late-payment interest and fixed compensation per invoice, as the letter shows them:
     claimed, not booked (nothing here reaches the ledger)."""
@@ -275,7 +278,7 @@ def letter_charges(lines: list[dict]) -> dict:
                     "currency": line["currency"],
                     "days_past_due": line["days_past_due"],
                     "rate": line.get("interest_rate"),
-                    "amount": money(amount),
+                    "amount": money(amount, line["currency"]),
                 }
             )
             totals[line["currency"]] += amount
@@ -285,14 +288,15 @@ def letter_charges(lines: list[dict]) -> dict:
     return {
         "interest": interest,
         "interest_totals": [
-            {"currency": code, "total": money(total)} for code, total in sorted(totals.items())
+            {"currency": code, "total": money(total, code)}
+            for code, total in sorted(totals.items())
         ],
         "compensation": (
             {
                 "count": compensated,
-                "per_invoice": money(compensation / compensated),
-                "total": money(compensation),
-                "currency": "EUR",
+                "per_invoice": money(compensation / compensated, COMPENSATION_CURRENCY),
+                "total": money(compensation, COMPENSATION_CURRENCY),
+                "currency": COMPENSATION_CURRENCY,
             }
             if compensated
             else None

@@ -224,6 +224,12 @@ def with_lines(communications) -> list[DunningCommunication]:
             if not line.informational:  # listed on the letter, not dunned
                 group["total"] += line.open_amount
         comm.groups = list(groups.values())
+        comm.line_count = len(by_comm.get(comm.pk, []))
+        comm.moving = sum(
+            1
+            for line in by_comm.get(comm.pk, [])
+            if not line.informational and line.level_number != line.previous_level_number
+        )
         comm.recipient = _recipient(comm)
     return communications
 

@@ -31,8 +31,12 @@ from .forms import DunningLevelForm
 from .models import CommunicationStatus, DunningChannel, DunningRunStatus
 
 RUNS_PAGE_SIZE = 25
-PREVIEW_PAGE_SIZE = 50
-SKIPS_PAGE_SIZE = 50
+# A run of the demo book was 7,300 px tall at 50 a page with every invoice spelled out:
+# past FOLD_ABOVE communications (or skips) the invoices and the skips are folded under a
+# one-line summary, and the pages are shorter.
+PREVIEW_PAGE_SIZE = 20
+SKIPS_PAGE_SIZE = 25
+FOLD_ABOVE = 10
 RETRY_QUEUE_SIZE = 50
 POLL_SECONDS = 1.5
 PRINT_FILE_WAIT = datetime.timedelta(minutes=10)
@@ -107,6 +111,11 @@ def _run_context(request, run) -> dict:
         "reasons": selectors.run_skip_reasons(run),
         "communications": communications,
         "skips": skips,
+        "fold_lines": communications.paginator.count > FOLD_ABOVE,
+        # a skip filter or page asked for means the reader is looking at them: unfolded
+        "fold_skips": skips.paginator.count > FOLD_ABOVE
+        and not filters.reason
+        and skips.number == 1,
         **_live_context(run),
     }
 

@@ -25,8 +25,13 @@ from .aging import BASES, GROUPINGS, aging
 from .exports import export_path
 from .forms import AgingForm, KpiForm
 from .kpis import KPI_NAMES, inputs_live, kpis_from_inputs, rounded
-from .models import ExportFormat, ExportJob, ExportKind, ExportStatus
-from .selectors import aging_query_for, customers_in_reach, export_jobs_for
+from .models import ExportFormat, ExportJob, ExportKind
+from .selectors import (
+    aging_query_for,
+    customers_in_reach,
+    export_downloads_for,
+    export_jobs_for,
+)
 from .services import export_job_create
 from .workflow import dispute_cycle, promise_kept
 
@@ -169,7 +174,14 @@ class ExportRequestSerializer(serializers.Serializer):
 class ExportJobSerializer(serializers.ModelSerializer):
     status_url = serializers.SerializerMethodField()
     download_url = serializers.SerializerMethodField(
-        help_text="null until the export is done; only its owner may download it"
+        help_text="null until the export is done and again once it expired; only its owner "
+        "may download it"
+    )
+    expires_at = serializers.DateTimeField(
+        read_only=True,
+        allow_null=True,
+        help_text="when the file stops being offered and is deleted (settings."
+        "REPORTING_EXPORT_KEEP_DAYS after it was written); null until done",
     )
 
     class Meta:
@@ -182,9 +194,11 @@ class ExportJobSerializer(serializers.ModelSerializer):
             "status",
             "progress",
             "rows_written",
+            "file_size",
             "error",
             "created_at",
             "finished_at",
+            "expires_at",
             "status_url",
             "download_url",
         ]
@@ -194,7 +208,7 @@ class ExportJobSerializer(serializers.ModelSerializer):
         return self._url("api_report_export", job)
 
     def get_download_url(self, job) -> str | None:
-        if job.status != ExportStatus.DONE:
+        if not job.is_downloadable:
             return None
         return self._url("api_report_export_download", job)
 
@@ -258,7 +272,7 @@ class ExportDownloadView(APIView):
     )
     def get(self, request, pk: int):
         """The file of one of the caller's finished exports; anyone else's is a 404."""
-        job = get_object_or_404(export_jobs_for(request.user), pk=pk, status=ExportStatus.DONE)
+        job = get_object_or_404(export_downloads_for(request.user), pk=pk)
         path = export_path(job)
         if not path.is_file():
             raise Http404("the export file is gone")

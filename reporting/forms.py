@@ -38,8 +38,23 @@ class ReportDateField(forms.DateField):
             )
 
 
+class AsOfDateField(ReportDateField):
+    """An aging date: the ledger says what was open up to today; a later date would show
+    today's balances aged as if time had passed, which reads as a forecast it is not."""
+
+    def validate(self, value):
+        super().validate(value)
+        today = timezone.localdate()
+        if value is not None and value > today:
+            raise forms.ValidationError(
+                f"{value.isoformat()} is in the future: aging is as of today "
+                f"({today.isoformat()}) or an earlier date",
+                code="future",
+            )
+
+
 class AgingForm(forms.Form):
-    as_of = ReportDateField(required=False)
+    as_of = AsOfDateField(required=False)
     basis = forms.ChoiceField(choices=[(b, b) for b in BASES], required=False)
     grouping = forms.ChoiceField(choices=[(g, g) for g in GROUPINGS], required=False)
     collector = forms.IntegerField(required=False, min_value=1)

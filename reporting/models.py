@@ -1,8 +1,11 @@
 """What reporting writes: daily AR snapshots and export jobs. Everything else it only reads."""
 
+import datetime
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 MONEY = {"max_digits": 18, "decimal_places": 2}
 # Sums of many amounts, each up to settings.AMOUNT_MAX, converted at any stored rate.
@@ -136,10 +139,13 @@ class ExportStatus(models.TextChoices):
     RUNNING = "running", "Running"
     DONE = "done", "Done"
     FAILED = "failed", "Failed"
+    EXPIRED = "expired", "Expired"  # done, and its file deleted after the keeping period
 
 
 class ExportJob(models.Model):
-    """One aging export for one user, run by Celery; the page polls its progress."""
+    """One aging export for one user, run by Celery; the page polls its progress. The file
+    is kept ``settings.REPORTING_EXPORT_KEEP_DAYS`` days after it is written, then deleted
+    by a beat task (the job stays, as the user's history, marked expired)."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(max_length=10, choices=ExportKind.choices)
@@ -149,6 +155,7 @@ class ExportJob(models.Model):
     progress = models.PositiveSmallIntegerField(default=0)
     rows_written = models.PositiveIntegerField(default=0)
     file_name = models.CharField(max_length=200, blank=True)
+    file_size = models.PositiveBigIntegerField(null=True, blank=True, help_text="bytes")
     error = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -164,7 +171,20 @@ class ExportJob(models.Model):
 
     @property
     def is_finished(self) -> bool:
-        return self.status in (ExportStatus.DONE, ExportStatus.FAILED)
+        return self.status in (ExportStatus.DONE, ExportStatus.FAILED, ExportStatus.EXPIRED)
+
+    @property
+    def expires_at(self):
+        """When the file stops being offered (and the sweep deletes it); None until done."""
+        if self.finished_at is None or self.status != ExportStatus.DONE:
+            return None
+        return self.finished_at + datetime.timedelta(days=settings.REPORTING_EXPORT_KEEP_DAYS)
+
+    @property
+    def is_downloadable(self) -> bool:
+        """Done and within the keeping period (``selectors.export_downloads_for``)."""
+        expires = self.expires_at
+        return expires is not None and expires >= timezone.now()
 
 
 class CashTarget(models.Model):

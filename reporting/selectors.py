@@ -6,14 +6,16 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import F, Q, QuerySet, Sum
+from django.utils import timezone
 
 from accounts.selectors import customers_for, sees_all_portfolios
 
 from .aging import BASES, GROUPINGS, AgingQuery
 from .kpis import dso, rounded
-from .models import CollectorSnapshot, ExportJob
+from .models import CollectorSnapshot, ExportJob, ExportStatus
 from .workflow import (
     DisputeCycle,
     PromiseRate,
@@ -61,6 +63,34 @@ def export_jobs_for(user) -> QuerySet[ExportJob]:
     if not (user and user.is_authenticated):
         return ExportJob.objects.none()
     return ExportJob.objects.filter(user=user)
+
+
+def export_keep_cutoff() -> datetime.datetime:
+    """Exports finished before this are no longer offered (the sweep deletes their files)."""
+    return timezone.now() - datetime.timedelta(days=settings.REPORTING_EXPORT_KEEP_DAYS)
+
+
+def export_downloads_for(user) -> QuerySet[ExportJob]:
+    """The user's exports whose file may still be downloaded: done, within the keeping
+    period — even before the nightly sweep has deleted an older one's file."""
+    return export_jobs_for(user).filter(
+        status=ExportStatus.DONE, finished_at__gte=export_keep_cutoff()
+    )
+
+
+EXPORT_HISTORY_SIZE = 20
+
+
+def export_history_for(user) -> list[ExportJob]:
+    """The user's latest exports, newest first, each with ``description`` (basis and
+    filters in words), for the panel on the aging page; three queries whatever the count."""
+    from .exports.describe import describe, names_for
+
+    jobs = list(export_jobs_for(user)[:EXPORT_HISTORY_SIZE])
+    names = names_for(user, [job.parameters for job in jobs])
+    for job in jobs:
+        job.description = describe(job.parameters, *names)
+    return jobs
 
 
 # --- the dashboard's per-collector table ------------------------------------------------

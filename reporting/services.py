@@ -1,9 +1,10 @@
-"""The writes reporting makes: queuing an export, setting a month's cash target (snapshots
-are in ``snapshots.py``)."""
+"""The writes reporting makes: queuing an export, expiring old export files, setting a
+month's cash target (snapshots are in ``snapshots.py``)."""
 
 from __future__ import annotations
 
 import datetime
+import logging
 from decimal import Decimal
 
 from django.conf import settings
@@ -13,8 +14,11 @@ from accounts.audit import audit_record, snapshot
 from accounts.errors import ServiceError
 from accounts.money import to_money
 
-from .models import CashTarget, ExportFormat, ExportJob, ExportKind
-from .selectors import AgingFilters
+from .exports import export_path
+from .models import CashTarget, ExportFormat, ExportJob, ExportKind, ExportStatus
+from .selectors import AgingFilters, export_keep_cutoff
+
+logger = logging.getLogger(__name__)
 
 
 def export_job_create(*, user, kind: str, format: str, filters: AgingFilters) -> ExportJob:
@@ -37,6 +41,32 @@ def export_job_create(*, user, kind: str, format: str, filters: AgingFilters) ->
         queue = settings.REPORTING_EXPORT_QUEUE
         transaction.on_commit(lambda: export_aging.apply_async((job.pk,), queue=queue))
     return job
+
+
+def exports_expire(*, batch: int = 500) -> int:
+    """Delete the files of exports past the keeping period and mark the jobs expired, so
+    the history still says what was exported. The file goes before the commit: a failure
+    after it leaves a done job without a file (a 404 on download), which the next sweep
+    marks; the other order could leave a file nobody would ever delete."""
+    expired = 0
+    cutoff = export_keep_cutoff()
+    while True:
+        with transaction.atomic():
+            jobs = list(
+                ExportJob.objects.select_for_update(skip_locked=True)
+                .filter(status=ExportStatus.DONE, finished_at__lt=cutoff)
+                .order_by("pk")[:batch]
+            )
+            if not jobs:
+                return expired
+            for job in jobs:
+                if job.file_name:
+                    export_path(job).unlink(missing_ok=True)
+            ExportJob.objects.filter(pk__in=[job.pk for job in jobs]).update(
+                status=ExportStatus.EXPIRED
+            )
+        expired += len(jobs)
+        logger.info("export files expired: %s (up to #%s)", len(jobs), jobs[-1].pk)
 
 
 def cash_target_set(*, actor, month: datetime.date, amount: Decimal | str) -> CashTarget:

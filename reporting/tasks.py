@@ -7,6 +7,7 @@ from celery import shared_task
 from django.utils import timezone
 
 from .exports import export_run
+from .services import exports_expire as export_files_expire
 from .snapshots import snapshot_take
 
 logger = logging.getLogger(__name__)
@@ -15,6 +16,12 @@ logger = logging.getLogger(__name__)
 @shared_task(acks_late=True)
 def export_aging(job_id: int) -> str:
     return export_run(job_id).status
+
+
+@shared_task(acks_late=True)
+def exports_expire() -> int:
+    """Nightly: delete the export files past settings.REPORTING_EXPORT_KEEP_DAYS."""
+    return export_files_expire()
 
 
 @shared_task(acks_late=True)

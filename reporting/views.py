@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.buckets import BUCKET_LABELS, BUCKETS
@@ -25,9 +26,18 @@ from .dashboard import (
     trend,
 )
 from .exports import export_path
+from .exports.describe import describe, names_for
 from .forms import AgingForm, KpiForm
-from .models import ExportFormat, ExportKind, ExportStatus
-from .selectors import aging_query_for, collector_table, customers_in_reach, export_jobs_for
+from .models import ExportFormat, ExportKind
+from .selectors import (
+    AgingFilters,
+    aging_query_for,
+    collector_table,
+    customers_in_reach,
+    export_downloads_for,
+    export_history_for,
+    export_jobs_for,
+)
 from .services import export_job_create
 from .workflow import dispute_cycle, open_disputes_by_reason, promise_kept
 
@@ -44,14 +54,9 @@ def _collectors(user):
 @permission_required("invoices.view_invoice", raise_exception=True)
 def aging_page(request):
     form = AgingForm(request.GET)
-    if not form.is_valid():
-        return _invalid_parameters(form)
-    filters = form.filters()
     view = "detail" if request.GET.get("view") == "detail" else "summary"
-    query = aging_query_for(request.user, filters)
     context = {
         "form": form,
-        "filters": filters,
         "view": view,
         "buckets": [(b, BUCKET_LABELS[b]) for b in BUCKETS],
         "collectors": _collectors(request.user),
@@ -60,7 +65,23 @@ def aging_page(request):
         "reporting_currency": settings.REPORTING_CURRENCY,
         "query": _query_without_page(request),
         "error": None,
+        "today": timezone.localdate(),
+        "keep_days": settings.REPORTING_EXPORT_KEEP_DAYS,
+        "exports": (
+            export_history_for(request.user)
+            if request.user.has_perm("reporting.view_exportjob")
+            else []
+        ),
     }
+    if not form.is_valid():
+        # The page again with the refusal beside the filters, so the date can be corrected.
+        context["filters"] = AgingFilters(as_of=timezone.localdate())
+        context["as_of_typed"] = request.GET.get("as_of", "")
+        context["refusals"] = _refusals(form)
+        return render(request, "reporting/aging.html", context, status=400)
+    filters = form.filters()
+    query = aging_query_for(request.user, filters)
+    context["filters"] = filters
     try:
         report = aging(query, grouping=filters.grouping)
         context["report"] = report
@@ -80,6 +101,14 @@ def aging_page(request):
     except ReportError as error:
         context["error"] = str(error)
     return render(request, "reporting/aging.html", context)
+
+
+def _refusals(form) -> list[str]:
+    labels = {"as_of": "As of"}
+    return [
+        f"{labels.get(name, name)}: {' '.join(errors)}" if name != "__all__" else " ".join(errors)
+        for name, errors in form.errors.items()
+    ]
 
 
 def _invalid_parameters(form) -> HttpResponseBadRequest:
@@ -112,12 +141,21 @@ def _query_without_page(request) -> str:
 def export_create(request):
     form = AgingForm(request.POST)
     kind, fmt = request.POST.get("kind"), request.POST.get("format")
-    if not form.is_valid() or kind not in ExportKind.values or fmt not in ExportFormat.values:
-        return HttpResponseBadRequest("invalid export")
+    if kind not in ExportKind.values or fmt not in ExportFormat.values:
+        return HttpResponseBadRequest("invalid export: choose a report and a format")
+    if not form.is_valid():
+        return HttpResponseBadRequest(
+            "invalid export\n" + "\n".join(_refusals(form)), content_type="text/plain"
+        )
     job = export_job_create(user=request.user, kind=kind, format=fmt, filters=form.filters())
     if request.htmx:
-        return render(request, "reporting/_export_job.html", {"job": job})
+        return render(request, "reporting/_export_job.html", {"job": _described(request, job)})
     return redirect("export_status", pk=job.pk)
+
+
+def _described(request, job):
+    job.description = describe(job.parameters, *names_for(request.user, [job.parameters]))
+    return job
 
 
 @login_required
@@ -125,13 +163,13 @@ def export_create(request):
 def export_status(request, pk: int):
     job = get_object_or_404(export_jobs_for(request.user), pk=pk)
     template = "reporting/_export_job.html" if request.htmx else "reporting/export.html"
-    return render(request, template, {"job": job})
+    return render(request, template, {"job": _described(request, job)})
 
 
 @login_required
 @permission_required("reporting.view_exportjob", raise_exception=True)
 def export_download(request, pk: int):
-    job = get_object_or_404(export_jobs_for(request.user), pk=pk, status=ExportStatus.DONE)
+    job = get_object_or_404(export_downloads_for(request.user), pk=pk)
     path = export_path(job)
     if not path.is_file():
         raise Http404("the export file is gone")

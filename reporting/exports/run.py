@@ -15,6 +15,7 @@ from accounts.fx import ReportError
 from ..aging import detail_page
 from ..models import ExportJob, ExportKind, ExportStatus
 from ..selectors import AgingFilters, aging_query_for
+from .describe import describe, names_for
 from .tables import detail_columns, detail_rows, summary_table
 from .writers import WRITERS
 
@@ -37,11 +38,47 @@ def _filters(parameters: dict) -> AgingFilters:
     )
 
 
+# How far along the file is once its rows are all written: the rest is the writer's own
+# work after them (laying out the PDF's pages, zipping the XLSX).
+ROWS_SHARE = {"csv": 99, "xlsx": 90, "pdf": 40}
+STAGES = {"rendering": {"pdf": 40}, "writing": {"xlsx": 90, "pdf": 85}}
+
+
+class ExportProgress:
+    """Records a job's progress as its rows are written: the rows' share of the file scaled
+    to the count expected, then the writer's later stages. A row is written only when the
+    percentage moves, so a 200k-row export records at most a hundred updates."""
+
+    def __init__(self, job_id: int, format: str, expected: int):
+        self.job_id = job_id
+        self.format = format
+        self.expected = max(1, expected)
+        self.percent = 0
+        self.done = 0
+
+    def __call__(self, done: int) -> None:
+        share = ROWS_SHARE[self.format]
+        self._record(min(share, done * share // self.expected), done)
+
+    def stage(self, name: str) -> None:
+        self._record(STAGES.get(name, {}).get(self.format, self.percent), self.done)
+
+    def _record(self, percent: int, done: int) -> None:
+        if percent <= self.percent and done == self.done:
+            return
+        moved = percent > self.percent
+        self.percent, self.done = max(percent, self.percent), done
+        if moved:
+            ExportJob.objects.filter(pk=self.job_id).update(
+                progress=self.percent, rows_written=done
+            )
+
+
 def export_run(job_id: int) -> ExportJob:
     """Write the file for a queued job; a re-run of a finished job does nothing."""
     claimed = ExportJob.objects.filter(
         pk=job_id, status__in=[ExportStatus.QUEUED, ExportStatus.RUNNING]
-    ).update(status=ExportStatus.RUNNING, progress=0)
+    ).update(status=ExportStatus.RUNNING, progress=0, rows_written=0)
     job = ExportJob.objects.get(pk=job_id)
     if not claimed:
         return job
@@ -53,25 +90,21 @@ def export_run(job_id: int) -> ExportJob:
     job.file_name = name
     path = export_path(job)
     path.parent.mkdir(parents=True, exist_ok=True)
+    subtitle = describe(job.parameters, *names_for(user, [job.parameters]))
 
     try:
         if job.kind == ExportKind.SUMMARY:
             _report, columns, rows, totals = summary_table(query, filters.grouping)
-            expected = max(1, len(rows))
+            expected = len(rows)
             title = f"Aging summary by {filters.grouping} as of {filters.as_of}"
         else:
             expected, _ = detail_page(query, offset=0, limit=0)
-            expected = max(1, expected)
             columns = detail_columns(settings.REPORTING_CURRENCY)
             rows = detail_rows(query)
             totals = None
             title = f"Aging detail as of {filters.as_of}"
-
-        def progress(done: int) -> None:
-            percent = min(99, done * 100 // expected)
-            ExportJob.objects.filter(pk=job.pk).update(progress=percent, rows_written=done)
-
-        WRITERS[job.format](path, title, columns, rows, totals, progress)
+        progress = ExportProgress(job.pk, job.format, expected)
+        WRITERS[job.format](path, title, columns, rows, totals, progress, subtitle=subtitle)
     except ReportError as error:
         ExportJob.objects.filter(pk=job.pk).update(
             status=ExportStatus.FAILED, error=str(error)[:500], finished_at=timezone.now()
@@ -79,7 +112,12 @@ def export_run(job_id: int) -> ExportJob:
         job.refresh_from_db()
         return job
     ExportJob.objects.filter(pk=job.pk).update(
-        status=ExportStatus.DONE, progress=100, file_name=name, finished_at=timezone.now()
+        status=ExportStatus.DONE,
+        progress=100,
+        rows_written=progress.done,
+        file_name=name,
+        file_size=path.stat().st_size,
+        finished_at=timezone.now(),
     )
     job.refresh_from_db()
     logger.info("export %s written: %s rows to %s", job.pk, job.rows_written, name)

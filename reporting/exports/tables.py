@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db import connection
 
@@ -20,6 +22,73 @@ CHUNK = 5000
 class Column:
     title: str
     kind: str
+    # A money column whose amounts are in each row's own currency, named by the column at
+    # this index: it is totalled per currency, never across them.
+    currency_from: int | None = None
+
+
+@dataclass(frozen=True)
+class TotalRow:
+    """A totals line below the rows: ``currency`` set for one currency's subtotal (its rows
+    only), None for the grand total (the reporting-currency columns only)."""
+
+    label: str
+    currency: str | None
+    values: list
+
+
+class Totals:
+    """Sums the money columns as rows go by, each amount where it may be added: a column
+    in the rows' own currencies per currency, a reporting-currency column per currency
+    (the subtotals) and overall (the grand total)."""
+
+    def __init__(self, columns: list[Column]):
+        self.columns = columns
+        self.currency_index = next(
+            (c.currency_from for c in columns if c.currency_from is not None), None
+        )
+        self.grand = [Decimal("0.00")] * len(columns)
+        self.by_currency: dict[str, list[Decimal]] = defaultdict(
+            lambda: [Decimal("0.00")] * len(columns)
+        )
+
+    def add(self, row: list) -> None:
+        code = row[self.currency_index] if self.currency_index is not None else None
+        for index, column in enumerate(self.columns):
+            value = row[index]
+            if column.kind != MONEY or value is None:
+                continue
+            if code is not None:
+                self.by_currency[code][index] += value
+            if column.currency_from is None:
+                self.grand[index] += value
+
+    def rows(self, currency: str, given: list | None = None) -> list[TotalRow]:
+        """The subtotal of each currency (when the rows carry their own), then the grand
+        total in the reporting ``currency``; ``given`` overrides the grand total's values
+        (a report that already summed them)."""
+        out = []
+        for code in sorted(self.by_currency):
+            sums = self.by_currency[code]
+            values = [
+                sums[i] if c.kind == MONEY else (code if i == self.currency_index else "")
+                for i, c in enumerate(self.columns)
+            ]
+            values[0] = f"Total {code}"
+            out.append(TotalRow(f"Total {code}", code, values))
+        label = "Total" if self.currency_index is None else f"Grand total ({currency})"
+        values = [
+            (self.grand[i] if c.currency_from is None else None) if c.kind == MONEY else ""
+            for i, c in enumerate(self.columns)
+        ]
+        if given is not None:
+            values = [
+                given[i] if c.kind == MONEY and given[i] is not None else values[i]
+                for i, c in enumerate(self.columns)
+            ]
+        values[0] = label
+        out.append(TotalRow(label, None, values))
+        return out
 
 
 def summary_columns(currency: str) -> list[Column]:
@@ -46,6 +115,9 @@ def summary_table(query: AgingQuery, grouping: str):
     return report, summary_columns(report.currency), rows, totals
 
 
+CURRENCY_INDEX = 7  # the detail's "Currency" column
+
+
 def detail_columns(currency: str) -> list[Column]:
     return [
         Column("Customer ref", TEXT),
@@ -56,10 +128,10 @@ def detail_columns(currency: str) -> list[Column]:
         Column("Days past due", INTEGER),
         Column("Bucket", TEXT),
         Column("Currency", TEXT),
-        Column("Open amount", MONEY),
+        Column("Open amount", MONEY, currency_from=CURRENCY_INDEX),
         Column(f"Open amount ({currency})", MONEY),
         Column("Last activity", DATE),
-        Column("Disputed amount", MONEY),
+        Column("Disputed amount", MONEY, currency_from=CURRENCY_INDEX),
     ]
 
 

@@ -58,3 +58,45 @@ def test_a_file_that_skips_a_level_records_nothing(acme, tmp_path):
 
     assert not InvoiceDunningStep.objects.exists()
     assert not InvoiceDunning.objects.exists()
+
+
+def test_every_bad_row_is_named_and_nothing_is_recorded(acme, tmp_path):
+    path = csv_file(
+        tmp_path,
+        "invoice,level,sent_on\n"
+        f"ACME-1,1,{today() - days(40)}\n"
+        '=HYPERLINK("http://evil"),1,2026-01-05\n'
+        "ACME-1,two,2026-01-05\n"
+        "NOPE-9,1,2026-01-05\n"
+        "ACME-1,2,31/01/2026\n",
+    )
+
+    with pytest.raises(CommandError) as refused:
+        call_command("import_dunning_history", path)
+
+    message = str(refused.value)
+    assert message.splitlines() == [
+        "nothing was imported: the file has 4 errors; fix them and import the whole file again",
+        "  row 3, column invoice: '=HYPERLINK(\"http://evil\")' looks like a spreadsheet "
+        "formula; enter the plain value",
+        "  row 4, column level: 'two' is not a whole number",
+        "  row 5, column invoice: no invoice 'NOPE-9'",
+        "  row 6, column sent_on: '31/01/2026' is not a date as YYYY-MM-DD, e.g. 2026-03-31",
+    ]
+    assert not InvoiceDunningStep.objects.exists()
+
+
+def test_a_file_saved_by_excel_with_a_byte_order_mark_is_read(acme, tmp_path):
+    path = tmp_path / "history.csv"
+    path.write_bytes(f"\ufeffinvoice,level,sent_on\r\nACME-1,1,{today() - days(40)}\r\n".encode())
+
+    call_command("import_dunning_history", str(path))
+
+    assert InvoiceDunningStep.objects.get().level_number == 1
+
+
+def test_a_wrong_header_is_refused_naming_the_column(acme, tmp_path):
+    path = csv_file(tmp_path, "invoice,lvl,sent_on\nACME-1,1,2026-01-05\n")
+
+    with pytest.raises(CommandError, match="column lvl: is not a column of this import"):
+        call_command("import_dunning_history", path)

@@ -245,12 +245,13 @@ def test_the_detail_export_carries_the_disputed_amount(split, settings, tmp_path
 
     job = export_run(job.pk)
 
-    with export_path(job).open(newline="", encoding="utf-8") as handle:
-        header, *body, totals = list(csv.reader(handle))
+    with export_path(job).open(newline="", encoding="utf-8-sig") as handle:
+        _title, header, *body, usd_total, grand_total = list(csv.reader(handle))
     assert header[-1] == "Disputed amount"
     assert {row[2]: row[-1] for row in body} == {
         "EARLY": "200.00",
         "SMALL": "0.00",
         "LATE": "50.00",
     }
-    assert totals[-1] == "250.00"
+    assert (usd_total[0], usd_total[-1]) == ("Total USD", "250.00")
+    assert (grand_total[0], grand_total[-1]) == ("Grand total (USD)", "")  # per currency only

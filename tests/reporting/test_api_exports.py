@@ -76,9 +76,11 @@ def test_starting_an_export_queues_it_and_answers_202_with_its_status_url(
         "status": "queued",
         "progress": 0,
         "rows_written": 0,
+        "file_size": None,
         "error": "",
         "created_at": None,
         "finished_at": None,
+        "expires_at": None,
         "status_url": f"http://testserver/api/v1/reports/exports/{job.pk}/",
         "download_url": None,
     }

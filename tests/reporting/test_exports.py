@@ -78,8 +78,11 @@ def test_detail_xlsx_has_frozen_header_numeric_amounts_and_a_totals_row(ledger):
 
     sheet = openpyxl.load_workbook(path).active
     rows = list(sheet.iter_rows(values_only=True))
-    assert sheet.freeze_panes == "A2"
-    assert rows[0] == (
+    assert sheet.freeze_panes == "A3"
+    assert rows[0][0] == (
+        "Aging detail as of 2026-06-30 · due date basis · amounts in USD · no filter"
+    )
+    assert rows[1] == (
         "Customer ref",
         "Customer",
         "Invoice",
@@ -93,14 +96,15 @@ def test_detail_xlsx_has_frozen_header_numeric_amounts_and_a_totals_row(ledger):
         "Last activity",
         "Disputed amount",
     )
-    body, totals = rows[1:-1], rows[-1]
-    assert len(body) == 4
+    body, totals = rows[2:6], rows[6:]
     assert {r[1] for r in body} == {'\'=HYPERLINK("http://evil")', "Plain Co", "'@Euro Co"}
     assert {r[2] for r in body} == {"'-INV-1", "'+INV-2", "INV-3", "'@INV-4"}
     assert all(isinstance(r[9], int | float) for r in body)
-    assert sheet.cell(row=2, column=10).number_format == "#,##0.00"
-    assert totals[0] == "Total"
-    assert sheet.cell(row=len(rows), column=10).value.startswith("=SUBTOTAL(9,J2:J5)")
+    assert sheet.cell(row=3, column=10).number_format == "#,##0.00"
+    assert [r[0] for r in totals] == ["Total EUR", "Total USD", "Grand total (USD)"]
+    assert sheet.cell(row=7, column=9).value == '=SUMIF($H$3:$H$6,"EUR",I3:I6)'
+    assert sheet.cell(row=9, column=10).value.startswith("=SUBTOTAL(9,J3:J6)")
+    assert sheet.cell(row=9, column=9).value is None  # no sum across currencies
     total = sum(Decimal(str(r[9])) for r in body).quantize(Decimal("0.01"))
     assert total == _db_total_usd() == Decimal("1634.86")
 
@@ -112,11 +116,14 @@ def test_summary_xlsx_totals_row_carries_the_total_as_a_number(ledger):
 
     workbook = openpyxl.load_workbook(path)
     rows = list(workbook.active.iter_rows(values_only=True))
-    assert [r[0] for r in rows] == ["Group", "EUR", "USD", "Total"]
-    assert rows[1][8] == "333.33 EUR"
-    totals_cell = workbook.active.cell(row=4, column=8)
-    assert totals_cell.value == "=SUBTOTAL(9,H2:H3)"
-    assert Decimal(str(rows[1][7])) + Decimal(str(rows[2][7])) == Decimal("1634.86")
+    assert rows[0][0] == (
+        "Aging summary by currency as of 2026-06-30 · due date basis · amounts in USD · no filter"
+    )
+    assert [r[0] for r in rows[1:]] == ["Group", "EUR", "USD", "Total"]
+    assert rows[2][8] == "333.33 EUR"
+    totals_cell = workbook.active.cell(row=5, column=8)
+    assert totals_cell.value == "=SUBTOTAL(9,H3:H4)"
+    assert Decimal(str(rows[2][7])) + Decimal(str(rows[3][7])) == Decimal("1634.86")
 
 
 def test_detail_csv_neutralises_text_and_keeps_amounts_numeric(ledger):
@@ -124,14 +131,14 @@ def test_detail_csv_neutralises_text_and_keeps_amounts_numeric(ledger):
 
     path = _run(finance, "detail", "csv")
 
-    with path.open(newline="", encoding="utf-8") as handle:
+    with path.open(newline="", encoding="utf-8-sig") as handle:
         rows = list(csv.reader(handle))
-    body, totals = rows[1:-1], rows[-1]
+    body, grand = rows[2:-3], rows[-1]
     assert {r[1] for r in body} == {'\'=HYPERLINK("http://evil")', "Plain Co", "'@Euro Co"}
     assert {r[2] for r in body} == {"'-INV-1", "'+INV-2", "INV-3", "'@INV-4"}
     assert sorted(r[9] for r in body) == ["0.10", "0.20", "1234.56", "400.00"]
-    assert totals[0] == "Total"
-    assert Decimal(totals[9]) == sum(Decimal(r[9]) for r in body) == _db_total_usd()
+    assert grand[0] == "Grand total (USD)"
+    assert Decimal(grand[9]) == sum(Decimal(r[9]) for r in body) == _db_total_usd()
 
 
 def test_summary_pdf_shows_every_group_and_the_total(ledger):
@@ -151,7 +158,7 @@ def test_a_collector_exports_only_their_portfolio(ledger):
 
     with path.open(newline="", encoding="utf-8") as handle:
         rows = list(csv.reader(handle))
-    assert {r[1] for r in rows[1:-1]} == {'\'=HYPERLINK("http://evil")', "Plain Co"}
+    assert {r[1] for r in rows[2:-2]} == {'\'=HYPERLINK("http://evil")', "Plain Co"}
     assert rows[-1][9] == "1234.86"
 
 
