@@ -19,6 +19,7 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 # Quickstart: an embedded PostgreSQL and a filesystem Celery broker under var/, no service needed.
+# Ctrl-C stops web, worker, beat and the embedded PostgreSQL (the Procfile's db process).
 run: install
 	mkdir -p var
 	DEBUG=1 $(PY) manage.py migrate --noinput
@@ -48,7 +49,9 @@ messages: install
 	    --no-location && ../$(PY) ../manage.py compilemessages) || exit 1; \
 	done
 
-# Benchmarks on PostgreSQL with the large generated data set (see tests/bench/README.md).
+# Benchmarks on PostgreSQL with the large generated data set (see tests/bench/README.md), and
+# the daily snapshots the dashboard benchmarks read: 25 months, back-filled once (a later run
+# writes only the days since).
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/dunwell_bench
 # Benchmarks run production settings (DEBUG=0), which refuse to start without a real key.
 bench: export SECRET_KEY ?= $(shell $(PYTHON) -c "import secrets; print(secrets.token_urlsafe(50))")
@@ -58,6 +61,7 @@ bench: install
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py migrate --noinput -v0
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py generate_data --if-empty \
 	  --customers 50000 --invoices 2000000
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py backfill_snapshots --if-missing
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(VENV)/bin/pytest tests/bench -s --benchmarks
 
 clean:

@@ -36,7 +36,7 @@ from django.utils import timezone
 from accounts import roles
 from accounts.buckets import BUCKET_LABELS
 from accounts.models import AuditEntry, Customer
-from accounts.selectors import customer_for, scope_to_portfolio, sees_all_portfolios
+from accounts.selectors import customers_for, scope_to_portfolio, sees_all_portfolios
 from disputes.models import ACTIVE_STATUSES, Dispute
 from invoices.models import Invoice, Payment
 
@@ -189,8 +189,10 @@ def reason_lines(state: QueueState | None, *, today: datetime.date | None = None
 
 
 def workspace_customer(user, pk: int) -> Customer:
-    customer = customer_for(user, pk)
-    customer.queue = QueueState.objects.filter(customer=customer).first()
+    """The account in the user's reach, with its stored queue row read in the same query."""
+    customer = get_object_or_404(customers_for(user).select_related("queue_state"), pk=pk)
+    # a reverse one-to-one with no row raises RelatedObjectDoesNotExist, an AttributeError
+    customer.queue = getattr(customer, "queue_state", None)
     return customer
 
 
@@ -207,6 +209,10 @@ def open_items(customer: Customer) -> QuerySet[Invoice]:
         )
         .order_by("due_date", "id")
     )
+
+
+def open_item_count(customer: Customer) -> int:
+    return Invoice.objects.filter(customer=customer, open_amount__gt=0).count()
 
 
 def collectable_overdue(customer: Customer, *, today: datetime.date) -> dict[str, Decimal]:

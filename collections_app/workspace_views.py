@@ -16,11 +16,13 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.views.decorators.http import require_POST
 
 from accounts.buckets import BUCKET_LABELS, bucket_of
 from accounts.errors import ServiceError
 from accounts.models import Contact
+from accounts.templatetags.money import money
 from disputes.models import Dispute
 from invoices.selectors import customer_ledger_summary
 
@@ -42,6 +44,7 @@ from .selectors import (
     activity_with_document_for,
     collectable_overdue,
     email_deliveries,
+    open_item_count,
     open_items,
     people_for_follow_ups,
     reason_lines,
@@ -51,7 +54,9 @@ from .selectors import (
 )
 from .workspace_extensions import extension_context
 
-ITEMS_PAGE_SIZE = 100
+# The open items come in windows by due date: the page draws the first, "Show more" asks for
+# the next (htmx appends its rows). An account with 2,000 open invoices renders 50 rows.
+ITEMS_PAGE_SIZE = 50
 TIMELINE_PAGE_SIZE = 25
 
 FORMS = {
@@ -125,30 +130,81 @@ def _summary(customer, today) -> dict:
     return summary
 
 
-def _context(request, customer, *, bound: dict | None = None) -> dict:
-    today = timezone.localdate()
-    contacts = list(customer.contacts.all())
-    people = list(people_for_follow_ups())
-    items = Paginator(open_items(customer), ITEMS_PAGE_SIZE).get_page(request.GET.get("items"))
+class _CountedPaginator(Paginator):
+    """A paginator told its count: the account's totals already count the open items (one
+    grouped sum per currency), so paging them costs no COUNT query."""
+
+    def __init__(self, object_list, per_page: int, *, count: int):
+        super().__init__(object_list, per_page)
+        self._known_count = count
+
+    @cached_property
+    def count(self) -> int:
+        return self._known_count
+
+
+def _items_window(request, customer, *, open_count: int, today):
+    """One window of the open items, each row's text made here once: the template only
+    places it (rendering, not SQL, was the workspace's time)."""
+    paginator = _CountedPaginator(open_items(customer), ITEMS_PAGE_SIZE, count=open_count)
+    items = paginator.get_page(request.GET.get("items"))
     invoice_url = reverse("invoice_detail", args=[0])[: -len("0/")]
     for item in items:
         item.days_past_due = max((today - item.due_date).days, 0)
         item.bucket = bucket_of(item.days_past_due)
         item.bucket_label = BUCKET_LABELS[item.bucket]
         item.url = f"{invoice_url}{item.pk}/"
-    events = Paginator(timeline(customer), TIMELINE_PAGE_SIZE).get_page(request.GET.get("page"))
-    filters = filters_from(request)
+        item.due_text = item.due_date.isoformat()
+        item.amount_text = money(item.amount, item.currency_id)
+        item.open_text = money(item.open_amount, item.currency_id)
+        item.open_value = str(item.open_amount)
+    return items
+
+
+def _queue_query(request) -> tuple[str, str]:
+    """Where the collector came from, and the query that keeps the way back into the queue
+    (so `n` still works) on every link that stays on the account."""
     came_from = request.GET.get("from") or request.POST.get("from", "")
-    # Paging the open items keeps the way back into the queue, so `n` still works.
+    filters = filters_from(request)
     queue_query = urlencode({**filters.as_query(), "from": came_from}) if came_from else ""
+    return came_from, queue_query
+
+
+def _items_context(request, customer, items, *, queue_query: str, appended: bool) -> dict:
+    user = request.user
+    return {
+        "items": items,
+        "items_selectable": user.has_perm("collections_app.add_promise")
+        or user.has_perm("disputes.add_dispute"),
+        # rows appended under the first window: the count says how many are shown now
+        "items_shown_from": 1 if appended else items.start_index(),
+        "items_more": min(ITEMS_PAGE_SIZE, items.paginator.count - items.end_index()),
+        "items_more_url": reverse("workspace_items", args=[customer.pk]),
+        "queue_query": queue_query,
+    }
+
+
+def _context(request, customer, *, bound: dict | None = None) -> dict:
+    today = timezone.localdate()
+    contacts = list(customer.contacts.all())
+    people = list(people_for_follow_ups())
+    summary = _summary(customer, today)
+    items = _items_window(
+        request,
+        customer,
+        open_count=sum(row["count"] for row in summary["open"]),
+        today=today,
+    )
+    events = Paginator(timeline(customer), TIMELINE_PAGE_SIZE).get_page(request.GET.get("page"))
+    came_from, queue_query = _queue_query(request)
     next_url = f"{reverse('queue_next')}?{queue_query}" if came_from else ""
     return {
         "customer": customer,
         "state": customer.queue,
         "reasons": reason_lines(customer.queue, today=today),
-        "summary": _summary(customer, today),
+        "summary": summary,
         "contacts": contacts,
-        "items": items,
+        **_items_context(request, customer, items, queue_query=queue_query, appended=False),
         "events": events,
         "forms": _forms(customer, contacts, people, bound),
         **_details_forms(customer, contacts, bound or {}),
@@ -156,7 +212,6 @@ def _context(request, customer, *, bound: dict | None = None) -> dict:
         "side": workspace_side(customer),
         "next_url": next_url,
         "came_from": came_from,
-        "queue_query": queue_query,
         "today": today,
         **extension_context(request, customer, items, bound),
     }
@@ -167,6 +222,27 @@ def _context(request, customer, *, bound: dict | None = None) -> dict:
 def workspace(request, pk: int):
     customer = workspace_customer(request.user, pk)
     return render(request, "collections_app/workspace.html", _context(request, customer))
+
+
+@login_required
+@permission_required("accounts.view_customer", raise_exception=True)
+def items_page(request, pk: int):
+    """The next window of open items, as table rows to append (htmx "Show more"); without
+    htmx the link opens the workspace at that window."""
+    customer = workspace_customer(request.user, pk)
+    if not request.htmx:
+        return redirect(f"{reverse('customer_detail', args=[pk])}?{request.GET.urlencode()}")
+    items = _items_window(
+        request, customer, open_count=open_item_count(customer), today=timezone.localdate()
+    )
+    came_from, queue_query = _queue_query(request)
+    context = {
+        "customer": customer,
+        "came_from": came_from,
+        **_items_context(request, customer, items, queue_query=queue_query, appended=True),
+        **extension_context(request, customer, items, None),
+    }
+    return render(request, "collections_app/_open_items_rows.html", context)
 
 
 @login_required

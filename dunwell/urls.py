@@ -43,6 +43,7 @@ urlpatterns = [
     path("customers/", views.customer_list, name="customer_list"),
     path("customers/<int:pk>/", workspace_views.workspace, name="customer_detail"),
     path("customers/<int:pk>/timeline/", workspace_views.timeline_page, name="workspace_timeline"),
+    path("customers/<int:pk>/items/", workspace_views.items_page, name="workspace_items"),
     path("customers/<int:pk>/statement.pdf", workspace_views.statement, name="workspace_statement"),
     path("customers/<int:pk>/calls/", workspace_views.call_log, name="workspace_call"),
     path("customers/<int:pk>/promises/", workspace_views.promise_record, name="workspace_promise"),

@@ -5,21 +5,17 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal
 
-from django.db import transaction
-from django.db.models import Sum
+from django.db import connection, transaction
 
-from accounts.buckets import BUCKETS
-from accounts.fx import RateBook
+from accounts.buckets import BUCKET_DAYS, BUCKETS
+from accounts.fx import RateBook, missing_rate, reporting_currency
 from accounts.models import Customer
-from invoices.models import Invoice, Payment
 
-from .aging import AgingQuery, aging
+from .aging import REPORT_SESSION, AgingQuery, _items_cte
 from .kpis import (
     KpiInputs,
     countback_months,
     countback_start,
-    daily_cash,
-    daily_sales,
     monthly,
 )
 from .models import ARSnapshot, CollectorSnapshot
@@ -27,112 +23,184 @@ from .models import ARSnapshot, CollectorSnapshot
 ZERO = Decimal("0.00")
 
 
-def snapshot_take(
-    *,
-    day: datetime.date,
-    book: RateBook | None = None,
-    owners: dict[int, int | None] | None = None,
-) -> ARSnapshot:
-    """Write (or rewrite) the company-wide snapshot of ``day`` and its per-collector rows;
-    safe to run twice. ``owners`` (customer id → collector id) lets a back-fill read the
-    assignments once."""
-    book = book or RateBook.load()
-    owners = customer_owners() if owners is None else owners
-    customers = Customer.objects.all()
-    report = aging(AgingQuery(customers=customers, as_of=day, rates=book.on(day)))
-    sales = daily_sales(customers, day, day, book).get(day, ZERO)
-    cash = daily_cash(customers, day, day, book).get(day, ZERO)
-    values = {ARSnapshot.BUCKET_FIELDS[b]: report.buckets[b] for b in BUCKETS}
-    with transaction.atomic():
-        snapshot, _ = ARSnapshot.objects.update_or_create(
+# One statement per day: the company aging (aging.py's items, each converted and rounded to
+# the cent), summed per customer, then per collector (today's assignments), and the ten
+# customers owing most past due; the rows it returns are the day's ARSnapshot and
+# CollectorSnapshot rows (sales and cash for every day come from one more statement).
+# Kinds: "all" (the company), "col" (one per collector with customers, null for the
+# unassigned), "top" (up to ten, ranked).
+_BUCKET_SUMS = ", ".join(
+    f"SUM(it.amount) FILTER (WHERE {BUCKET_DAYS[b].format(days='it.days')}) AS b{n}"
+    for n, b in enumerate(BUCKETS)
+)
+_SUM_B = ", ".join(f"SUM(b{n}) AS b{n}" for n in range(len(BUCKETS)))
+_NULL_B = ", ".join("NULL::numeric" for _ in BUCKETS)
+_DAY_SQL = """{cte},
+per_customer AS (
+    SELECT it.customer_id, {bucket_sums}, SUM(it.amount) AS total, COUNT(*) AS items
+    FROM converted it GROUP BY 1
+),
+per_collector AS (
+    SELECT c.assigned_collector_id AS collector_id, {sum_b}, SUM(pc.total) AS total,
+           SUM(pc.items)::bigint AS items
+    FROM per_customer pc JOIN accounts_customer c ON c.id = pc.customer_id GROUP BY 1
+),
+owners AS (SELECT DISTINCT assigned_collector_id AS collector_id FROM accounts_customer),
+unrated AS (SELECT MIN(currency_id) AS currency_id FROM converted WHERE amount IS NULL)
+SELECT 'all', NULL::bigint, (SELECT currency_id FROM unrated), {sum_b},
+       SUM(total), SUM(items)::bigint
+FROM per_customer
+UNION ALL
+SELECT 'col', o.collector_id, NULL, {pc_b}, pc.total, pc.items
+FROM owners o
+LEFT JOIN per_collector pc ON pc.collector_id IS NOT DISTINCT FROM o.collector_id
+UNION ALL
+SELECT * FROM (
+    SELECT 'top', pc.customer_id, c.name, {null_b},
+           pc.total - COALESCE(pc.b0, 0) AS overdue, pc.items
+    FROM per_customer pc JOIN accounts_customer c ON c.id = pc.customer_id
+    WHERE pc.total - COALESCE(pc.b0, 0) > 0
+    ORDER BY overdue DESC, pc.customer_id::text
+    LIMIT {top}
+) ranked
+"""
+
+
+def _day_sql(day: datetime.date, rates: dict[str, Decimal]) -> tuple[str, list]:
+    cte, params = _items_cte(AgingQuery(customers=Customer.objects.all(), as_of=day), rates)
+    sql = _DAY_SQL.format(
+        cte=cte,
+        bucket_sums=_BUCKET_SUMS,
+        sum_b=_SUM_B,
+        pc_b=", ".join(f"pc.b{n}" for n in range(len(BUCKETS))),
+        null_b=_NULL_B,
+        top=TOP,
+    )
+    return sql, params
+
+
+def _money(value) -> Decimal:
+    return ZERO if value is None else value
+
+
+def _moves(days: list[datetime.date], book: RateBook) -> dict:
+    """Credit sales and cash of each day, company-wide and per collector (today's
+    assignments), in one statement for all the days: summed per currency (per collector and
+    currency for a portfolio), then converted at the day's rate, as daily_sales and
+    daily_cash do. {(what, day, collector_id or "all"): amount}"""
+    sql = """
+        SELECT 'sales', i.issue_date, c.assigned_collector_id, i.currency_id, SUM(i.amount)
+        FROM invoices_invoice i JOIN accounts_customer c ON c.id = i.customer_id
+        WHERE i.issue_date = ANY(%s) GROUP BY 2, 3, 4
+        UNION ALL
+        SELECT 'cash', p.received_date, c.assigned_collector_id, p.currency_id, SUM(p.amount)
+        FROM invoices_payment p JOIN accounts_customer c ON c.id = p.customer_id
+        WHERE p.received_date BETWEEN %s AND %s GROUP BY 2, 3, 4
+    """
+    wanted = set(days)
+    company: dict[tuple, Decimal] = {}
+    out: dict[tuple, Decimal] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [list(days), min(days), max(days)])
+        for what, day, collector_id, currency, amount in cursor.fetchall():
+            if day not in wanted:
+                continue
+            key = (what, day, collector_id)
+            out[key] = out.get(key, ZERO) + book.convert(amount, currency, day)
+            company[(what, day, currency)] = company.get((what, day, currency), ZERO) + amount
+    for (what, day, currency), amount in company.items():
+        key = (what, day, "all")
+        out[key] = out.get(key, ZERO) + book.convert(amount, currency, day)
+    return out
+
+
+def _day_rows(cursor, day: datetime.date, book: RateBook, moves: dict) -> tuple[ARSnapshot, list]:
+    """The day's company snapshot and collector rows, unsaved, from one statement."""
+    sql, params = _day_sql(day, book.on(day))
+    cursor.execute(sql, params)
+    currency = reporting_currency()
+    snapshot, collectors, top = None, [], []
+    for kind, key, text, *amounts, total, items in cursor.fetchall():
+        buckets = {
+            field: _money(amount)
+            for field, amount in zip(ARSnapshot.BUCKET_FIELDS.values(), amounts, strict=True)
+        }
+        if kind == "top":
+            top.append({"id": key, "name": text, "overdue": str(total), "items": items})
+            continue
+        if kind == "all" and text is not None:
+            raise missing_rate(text, day)
+        model = ARSnapshot if kind == "all" else CollectorSnapshot
+        row = model(
             date=day,
-            defaults={
-                **values,
-                "currency": report.currency,
-                "total": report.total,
-                "credit_sales": sales,
-                "cash_collected": cash,
-                "open_items": report.items,
-                "top_overdue": _top_overdue(report),
-            },
+            currency=currency,
+            total=_money(total),
+            credit_sales=moves.get(("sales", day, key if kind == "col" else "all"), ZERO),
+            cash_collected=moves.get(("cash", day, key if kind == "col" else "all"), ZERO),
+            open_items=items or 0,
+            **buckets,
         )
-        CollectorSnapshot.objects.filter(date=day).delete()
-        CollectorSnapshot.objects.bulk_create(_collector_rows(day, report, owners, book))
-    return snapshot
+        if kind == "all":
+            snapshot = row
+        else:
+            row.collector_id = key
+            collectors.append(row)
+    snapshot.top_overdue = top
+    return snapshot, collectors
 
 
-def customer_owners() -> dict[int, int | None]:
-    """Each customer's assigned collector now; the snapshot records the portfolios as they
-    are when it is taken (a back-fill of past days uses today's assignments)."""
-    return dict(Customer.objects.values_list("id", "assigned_collector_id").order_by())
+SNAPSHOT_FIELDS = [
+    *ARSnapshot.BUCKET_FIELDS.values(),
+    "currency",
+    "total",
+    "credit_sales",
+    "cash_collected",
+    "open_items",
+    "top_overdue",
+    "taken_at",
+]
 
 
-def _collector_rows(
-    day: datetime.date, report, owners: dict[int, int | None], book: RateBook
-) -> list[CollectorSnapshot]:
-    """One row per collector with a customer (and one for the unassigned), from the
-    per-customer rows of the company aging, so the rows add up to its total exactly."""
-    rows: dict[int | None, CollectorSnapshot] = {}
-
-    def row(collector_id: int | None) -> CollectorSnapshot:
-        if collector_id not in rows:
-            rows[collector_id] = CollectorSnapshot(
-                date=day,
-                collector_id=collector_id,
-                currency=report.currency,
-                total=ZERO,
-                credit_sales=ZERO,
-                cash_collected=ZERO,
-                open_items=0,
-                **dict.fromkeys(CollectorSnapshot.BUCKET_FIELDS.values(), ZERO),
-            )
-        return rows[collector_id]
-
-    for collector_id in set(owners.values()):
-        row(collector_id)
-    for customer in report.rows:
-        entry = row(owners.get(int(customer.key)))
-        for bucket in BUCKETS:
-            field = CollectorSnapshot.BUCKET_FIELDS[bucket]
-            setattr(entry, field, getattr(entry, field) + customer.buckets[bucket])
-        entry.total += customer.total
-        entry.open_items += customer.items
-    for model, date_field, target in (
-        (Invoice, "issue_date", "credit_sales"),
-        (Payment, "received_date", "cash_collected"),
-    ):
-        sums = (
-            model.objects.filter(**{date_field: day})
-            .values_list("customer__assigned_collector_id", "currency_id")
-            .annotate(total=Sum("amount"))
-            .order_by()
+def snapshots_write(days: list[datetime.date], *, book: RateBook | None = None) -> int:
+    """Write (or rewrite) the company snapshot and per-collector rows of each day, in one
+    transaction: one statement per day to compute, a few to write them all."""
+    if not days:
+        return 0
+    book = book or RateBook.load()
+    snapshots, collectors = [], []
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(REPORT_SESSION)
+        moves = _moves(days, book)
+        for day in days:
+            snapshot, rows = _day_rows(cursor, day, book, moves)
+            snapshots.append(snapshot)
+            collectors.extend(rows)
+        ARSnapshot.objects.bulk_create(
+            snapshots, update_conflicts=True, unique_fields=["date"], update_fields=SNAPSHOT_FIELDS
         )
-        for collector_id, currency, total in sums:
-            entry = row(collector_id)
-            setattr(entry, target, getattr(entry, target) + book.convert(total, currency, day))
-    return list(rows.values())
+        CollectorSnapshot.objects.filter(date__in=days).delete()
+        CollectorSnapshot.objects.bulk_create(collectors, batch_size=2000)
+    return len(days)
+
+
+def snapshot_take(*, day: datetime.date, book: RateBook | None = None) -> ARSnapshot:
+    """Write (or rewrite) the company-wide snapshot of ``day`` and its per-collector rows;
+    safe to run twice. The portfolios are the assignments when it is taken."""
+    snapshots_write([day], book=book)
+    return ARSnapshot.objects.get(date=day)
 
 
 TOP = 10
-
-
-def _top_overdue(report) -> list[dict]:
-    ranked = sorted(
-        ((row.total - row.buckets["current"], row) for row in report.rows),
-        key=lambda pair: (-pair[0], pair[1].key),
-    )
-    return [
-        {"id": int(row.key), "name": row.label, "overdue": str(overdue), "items": row.items}
-        for overdue, row in ranked[:TOP]
-        if overdue > 0
-    ]
+# days written per transaction by a back-fill: a month's rows at a time
+BACKFILL_CHUNK = 31
 
 
 def snapshots_backfill(
     *, start: datetime.date, end: datetime.date, only_missing: bool = False
 ) -> int:
+    """Every day from ``start`` to ``end`` (or those missing), a month per transaction; a
+    back-fill of past days uses today's assignments."""
     book = RateBook.load()
-    owners = customer_owners()
     # a day written before collector snapshots existed counts as missing
     have = (
         set(ARSnapshot.objects.filter(date__range=(start, end)).values_list("date", flat=True))
@@ -144,13 +212,14 @@ def snapshots_backfill(
         if only_missing
         else set()
     )
-    day, written = start, 0
-    while day <= end:
-        if day not in have:
-            snapshot_take(day=day, book=book, owners=owners)
-            written += 1
-        day += datetime.timedelta(days=1)
-    return written
+    days = [
+        start + datetime.timedelta(days=n)
+        for n in range((end - start).days + 1)
+        if start + datetime.timedelta(days=n) not in have
+    ]
+    for first in range(0, len(days), BACKFILL_CHUNK):
+        snapshots_write(days[first : first + BACKFILL_CHUNK], book=book)
+    return len(days)
 
 
 def inputs_from_snapshots(start: datetime.date, end: datetime.date) -> KpiInputs | None:

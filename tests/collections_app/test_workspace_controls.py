@@ -302,4 +302,6 @@ def test_paging_the_open_items_keeps_the_way_to_the_next_account(alice, northwin
     html = response.content.decode()
     assert response.context["items"].number == 2
     assert 'href="?bucket=61_90&amp;from=12.5%3A3&amp;items=1"' in html
+    more = f"/customers/{northwind.pk}/items/?bucket=61_90&amp;from=12.5%3A3&amp;items=3"
+    assert f'hx-get="{more}"' in html
     assert response.context["next_url"] == "/queue/next/?bucket=61_90&from=12.5%3A3"

@@ -18,7 +18,13 @@ from .workflow import account, collector, credit_manager, days, overdue_invoice,
 
 pytestmark = pytest.mark.django_db
 
-READS = ["customer_detail", "workspace_timeline", "workspace_statement", "workspace_email_status"]
+READS = [
+    "customer_detail",
+    "workspace_timeline",
+    "workspace_items",
+    "workspace_statement",
+    "workspace_email_status",
+]
 WRITES = {
     "workspace_call": {"call-outcome": "no_answer"},
     "workspace_promise": {"promise-amount": "10.00", "promise-promised_date": "2099-01-01"},
