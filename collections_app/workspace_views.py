@@ -184,7 +184,7 @@ def _items_context(request, customer, items, *, queue_query: str, appended: bool
     }
 
 
-def _context(request, customer, *, bound: dict | None = None) -> dict:
+def workspace_page_context(request, customer, *, bound: dict | None = None) -> dict:
     today = timezone.localdate()
     contacts = list(customer.contacts.all())
     people = list(people_for_follow_ups())
@@ -221,7 +221,9 @@ def _context(request, customer, *, bound: dict | None = None) -> dict:
 @permission_required("accounts.view_customer", raise_exception=True)
 def workspace(request, pk: int):
     customer = workspace_customer(request.user, pk)
-    return render(request, "collections_app/workspace.html", _context(request, customer))
+    return render(
+        request, "collections_app/workspace.html", workspace_page_context(request, customer)
+    )
 
 
 @login_required
@@ -279,7 +281,7 @@ def statement(request, pk: int):
     return response
 
 
-def _workspace_url(request, pk: int) -> str:
+def workspace_url(request, pk: int) -> str:
     came_from = request.POST.get("from", "")
     query = f"?{urlencode({'from': came_from})}" if came_from else ""
     return reverse("customer_detail", args=[pk]) + query
@@ -305,17 +307,19 @@ def _act(request, pk: int, name: str, perform, build=None) -> HttpResponse:
         else:
             messages.success(request, done)
             if not request.htmx:
-                return redirect(_workspace_url(request, pk))
+                return redirect(workspace_url(request, pk))
             customer = workspace_customer(request.user, pk)
             return render(
-                request, "collections_app/_workspace_body.html", _context(request, customer)
+                request,
+                "collections_app/_workspace_body.html",
+                workspace_page_context(request, customer),
             )
     template = (
         "collections_app/_workspace_body.html"
         if request.htmx
         else ("collections_app/workspace.html")
     )
-    return render(request, template, _context(request, customer, bound={name: form}))
+    return render(request, template, workspace_page_context(request, customer, bound={name: form}))
 
 
 def _action(permission: str):
@@ -513,18 +517,20 @@ def _transition(request, pk: int, object_id: int, *, model, permission: str, per
     else:
         messages.success(request, done)
     if not request.htmx:
-        return redirect(_workspace_url(request, pk))
+        return redirect(workspace_url(request, pk))
     customer = workspace_customer(request.user, pk)
-    return render(request, "collections_app/_workspace_body.html", _context(request, customer))
+    return render(
+        request, "collections_app/_workspace_body.html", workspace_page_context(request, customer)
+    )
 
 
-def _open_work_action(view):
+def open_work_action(view):
     return login_required(
         permission_required("accounts.view_customer", raise_exception=True)(require_POST(view))
     )
 
 
-@_open_work_action
+@open_work_action
 def follow_up_done(request, pk: int, follow_up_id: int):
     def perform(follow_up, data):
         services.follow_up_complete(actor=request.user, follow_up=follow_up)
@@ -540,7 +546,7 @@ def follow_up_done(request, pk: int, follow_up_id: int):
     )
 
 
-@_open_work_action
+@open_work_action
 def promise_cancel(request, pk: int, promise_id: int):
     def perform(promise, data):
         services.promise_cancel(actor=request.user, promise=promise, reason=data.get("reason", ""))
@@ -556,7 +562,7 @@ def promise_cancel(request, pk: int, promise_id: int):
     )
 
 
-@_open_work_action
+@open_work_action
 def payment_plan_cancel(request, pk: int, plan_id: int):
     def perform(plan, data):
         services.payment_plan_cancel(actor=request.user, plan=plan, reason=data.get("reason", ""))
@@ -572,7 +578,7 @@ def payment_plan_cancel(request, pk: int, plan_id: int):
     )
 
 
-@_open_work_action
+@open_work_action
 def escalation_resolve(request, pk: int, escalation_id: int):
     """The escalation was addressed to the credit manager, who decides: the permission to
     change an account's credit is the one that resolves it."""
@@ -593,7 +599,7 @@ def escalation_resolve(request, pk: int, escalation_id: int):
     )
 
 
-@_open_work_action
+@open_work_action
 def dispute_close_action(request, pk: int, dispute_id: int):
     def perform(dispute, data):
         services.dispute_close(

@@ -12,13 +12,11 @@ from django.utils import timezone
 from accounts.errors import ServiceError
 from collections_app.selectors import workspace_customer
 from collections_app.workspace_views import (
-    _context as workspace_context_for,
+    open_work_action,
+    workspace_url,
 )
 from collections_app.workspace_views import (
-    _open_work_action as open_work_action,
-)
-from collections_app.workspace_views import (
-    _workspace_url as workspace_url,
+    workspace_page_context as workspace_context_for,
 )
 from invoices.models import Invoice
 
