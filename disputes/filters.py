@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import django_filters
 from django.utils import timezone
+from rest_framework.exceptions import ValidationError
 
 from .models import ACTIVE_STATUSES, Department, DisputeReason, DisputeStatus
 
@@ -50,3 +51,33 @@ class DisputeFilter(django_filters.FilterSet):
     def filter_sla(self, queryset, name, value):
         breached = {"status__in": ACTIVE_STATUSES, "due_date__lt": timezone.localdate()}
         return queryset.filter(**breached) if value == "breached" else queryset.exclude(**breached)
+
+
+class DisputeApiFilter(DisputeFilter):
+    """The API's filters: the page's, with the customer and the assignee by id (plain ids on
+    a queryset already scoped to the caller, so another's id answers like an unknown one)."""
+
+    customer = django_filters.NumberFilter(field_name="customer_id", label="Customer id")
+    customer_name = django_filters.CharFilter(
+        field_name="customer__name", lookup_expr="icontains", label="Customer name contains"
+    )
+    assignee = django_filters.CharFilter(
+        method="filter_assignee", label='Assignee: a user id, "me" or "none"'
+    )
+    status = django_filters.ChoiceFilter(
+        choices=STATUS_CHOICES, method="filter_status", label='A status, or "active"'
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = getattr(self.request, "user", None)
+
+    def filter_assignee(self, queryset, name, value):
+        value = (value or "").strip().lower()
+        if value == "me":
+            return queryset.filter(assignee=self.user)
+        if value == "none":
+            return queryset.filter(assignee__isnull=True)
+        if value.isdigit():
+            return queryset.filter(assignee_id=int(value))
+        raise ValidationError({"assignee": 'a user id, "me" or "none"'})

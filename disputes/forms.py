@@ -118,3 +118,53 @@ class ReportForm(forms.Form):
         if data.get("start") and data.get("end") and data["start"] > data["end"]:
             raise forms.ValidationError("the period ends before it starts")
         return data
+
+
+class BulkAssignForm(forms.Form):
+    """Several disputes to a department and/or a person; blank keeps each one's."""
+
+    ids = forms.TypedMultipleChoiceField(coerce=int, choices=(), label="Disputes")
+    department = forms.ChoiceField(
+        choices=[("", "— keep department —"), *Department.choices], required=False
+    )
+    assignee = forms.ChoiceField(choices=(), required=False, label="Person")
+
+    def __init__(self, *args, ids=(), assignees=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["ids"].choices = [(pk, pk) for pk in ids]
+        self.fields["assignee"].choices = [
+            ("", "— keep person —"),
+            ("none", "Nobody"),
+            *((str(user.pk), user.get_username()) for user in assignees),
+        ]
+
+
+class ProposalForm(forms.Form):
+    """A resolver's credit proposal: the outcome, why, and per invoice how much."""
+
+    outcome = forms.ChoiceField(
+        choices=[
+            (DisputeOutcome.CREDIT_ISSUED, "Credit in full"),
+            (DisputeOutcome.PARTIAL_CREDIT, "Partial credit"),
+        ]
+    )
+    note = forms.CharField(max_length=500, label="Why credit the customer")
+
+    def __init__(self, *args, lines=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.lines = list(lines)
+        for line in self.lines:
+            self.fields[f"credit_{line.invoice_id}"] = forms.DecimalField(
+                max_digits=18,
+                decimal_places=2,
+                min_value=Decimal("0.00"),
+                required=False,
+                label=f"Credit on {line.invoice.number}",
+            )
+
+    credits = MoveForm.credits
+
+
+class DecisionForm(forms.Form):
+    decision = forms.ChoiceField(choices=[("approve", "Approve"), ("reject", "Reject")])
+    note = forms.CharField(max_length=500, required=False)

@@ -148,6 +148,9 @@ class Dispute(models.Model):
     resolved_at = models.DateTimeField(null=True, blank=True)
     outcome = models.CharField(max_length=20, choices=DisputeOutcome.choices, blank=True)
     resolution = models.CharField(max_length=RESOLUTION_MAX_LENGTH, blank=True)
+    # the SLA notices (disputes.sla): each e-mailed once, stamped in the sending transaction
+    sla_warned_at = models.DateTimeField(null=True, blank=True)
+    sla_breach_notified_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-opened_at", "-id"]
@@ -233,6 +236,8 @@ class DisputeEventKind(models.TextChoices):
     OPENED = "opened", "Opened"
     MOVED = "moved", "Status changed"
     ASSIGNED = "assigned", "Assigned"
+    PROPOSED = "proposed", "Credit proposed"
+    REJECTED = "rejected", "Proposal rejected"
 
 
 class DisputeEvent(models.Model):
@@ -313,3 +318,88 @@ class DisputeAttachment(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ProposalStatus(models.TextChoices):
+    PENDING = "pending", "Waiting for approval"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+CREDIT_OUTCOMES: tuple[str, ...] = (DisputeOutcome.CREDIT_ISSUED, DisputeOutcome.PARTIAL_CREDIT)
+
+
+class DisputeProposal(models.Model):
+    """A resolver's proposed resolution with credit: a collector or credit manager (who may
+    resolve with credit) approves it — resolving the dispute through the one service that
+    issues the credit memo — or rejects it. One pending proposal per dispute."""
+
+    dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="proposals")
+    outcome = models.CharField(max_length=20, choices=DisputeOutcome.choices)
+    note = models.CharField(max_length=RESOLUTION_MAX_LENGTH)
+    amount = models.DecimalField(**MONEY)
+    status = models.CharField(
+        max_length=10, choices=ProposalStatus.choices, default=ProposalStatus.PENDING
+    )
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    proposed_at = models.DateTimeField(default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.CharField(max_length=500, blank=True)
+    credit_memo = models.ForeignKey(
+        "invoices.CreditMemo", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-proposed_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dispute"],
+                condition=Q(status="pending"),
+                name="dispute_proposal_one_pending",
+            ),
+            models.CheckConstraint(
+                condition=Q(outcome__in=CREDIT_OUTCOMES), name="dispute_proposal_with_credit"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=ProposalStatus.values), name="dispute_proposal_status"
+            ),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="dispute_proposal_amount"),
+            models.CheckConstraint(
+                condition=Q(status="pending", decided_at__isnull=True)
+                | (~Q(status="pending") & Q(decided_at__isnull=False)),
+                name="dispute_proposal_decided_iff_not_pending",
+            ),
+            models.CheckConstraint(
+                condition=Q(credit_memo__isnull=True) | Q(status="approved"),
+                name="dispute_proposal_memo_only_approved",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"proposal {self.pk} on dispute {self.dispute_id}"
+
+
+class DisputeProposalLine(models.Model):
+    """What the proposal credits on one of the dispute's invoices."""
+
+    proposal = models.ForeignKey(DisputeProposal, on_delete=models.CASCADE, related_name="lines")
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="+")
+    amount = models.DecimalField(**MONEY)
+
+    class Meta:
+        ordering = ["invoice_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["proposal", "invoice"], name="dispute_proposal_line_unique"
+            ),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="dispute_proposal_line_pos"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.amount} on invoice {self.invoice_id}"

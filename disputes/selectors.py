@@ -6,13 +6,31 @@ from __future__ import annotations
 import datetime
 
 from django.contrib.auth import get_user_model
-from django.db.models import BooleanField, Case, Count, Q, QuerySet, Value, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    When,
+    prefetch_related_objects,
+)
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from accounts.selectors import customers_for
 
-from .models import ACTIVE_STATUSES, DepartmentMember, Dispute, DisputeReason
+from .models import (
+    ACTIVE_STATUSES,
+    DepartmentMember,
+    Dispute,
+    DisputeComment,
+    DisputeEvent,
+    DisputeLine,
+    DisputeReason,
+)
 
 DISPUTE_VIEW = "disputes.view_dispute"
 DISPUTE_ROUTED = "disputes.view_routed_disputes"
@@ -104,12 +122,16 @@ def dispute_lines(dispute: Dispute) -> list:
 
 def dispute_page(dispute: Dispute) -> dict:
     """Everything the dispute page shows beside the dispute: its lines (with their
-    invoices), history, comments and attachments, in five queries."""
+    invoices), history, comments, attachments and any proposal waiting for approval."""
     return {
         "lines": dispute_lines(dispute),
         "events": list(dispute.events.select_related("actor", "credit_memo").order_by("at", "id")),
         "comments": list(dispute.comments.select_related("author").order_by("created_at", "id")),
         "attachments": list(dispute.attachments.select_related("uploaded_by")),
+        "pending_proposal": dispute.proposals.filter(status="pending")
+        .select_related("proposed_by")
+        .prefetch_related("lines__invoice")
+        .first(),
     }
 
 
@@ -118,3 +140,46 @@ def assignable_users() -> QuerySet:
     User = get_user_model()
     perm = Q(groups__permissions__codename="change_dispute") | Q(is_superuser=True)
     return User.objects.filter(perm, is_active=True).distinct().order_by("username")
+
+
+def dispute_api_rows(user) -> QuerySet[Dispute]:
+    """The API's list: the disputes in reach with their lines and invoices, in three
+    queries whatever the page size."""
+    lines = DisputeLine.objects.select_related("invoice").order_by("invoice__due_date", "pk")
+    return (
+        disputes_for(user)
+        .prefetch_related(Prefetch("lines", queryset=lines))
+        .order_by("due_date", "id")
+    )
+
+
+def dispute_with_history(dispute: Dispute) -> Dispute:
+    """The dispute with its lines, history, comments and attachments loaded (the API's
+    detail), one query each."""
+    prefetch_related_objects(
+        [dispute],
+        Prefetch(
+            "lines",
+            queryset=DisputeLine.objects.select_related("invoice").order_by(
+                "invoice__due_date", "pk"
+            ),
+        ),
+        Prefetch(
+            "events",
+            queryset=DisputeEvent.objects.select_related("actor", "credit_memo").order_by(
+                "at", "id"
+            ),
+        ),
+        Prefetch(
+            "comments",
+            queryset=DisputeComment.objects.select_related("author").order_by("created_at", "id"),
+        ),
+        "attachments",
+    )
+    return dispute
+
+
+def breached_disputes_for(user, *, today: datetime.date | None = None) -> QuerySet[Dispute]:
+    """Open disputes past their SLA due date, in the user's reach (the credit inbox)."""
+    today = today or timezone.localdate()
+    return disputes_for(user).filter(status__in=ACTIVE_STATUSES, due_date__lt=today)

@@ -18,7 +18,7 @@ from django.utils import timezone
 from accounts.audit import audit_record
 from accounts.errors import ServiceError
 from accounts.models import Customer
-from accounts.money import in_minor_units, to_positive_money
+from accounts.money import in_minor_units, to_money, to_positive_money
 from invoices import services as ledger
 from invoices.models import Invoice
 
@@ -37,8 +37,11 @@ from .models import (
     DisputeKind,
     DisputeLine,
     DisputeOutcome,
+    DisputeProposal,
+    DisputeProposalLine,
     DisputeReason,
     DisputeStatus,
+    ProposalStatus,
     RaisedVia,
 )
 from .reference_data import DEDUCTION_REASON
@@ -224,7 +227,10 @@ def _credit_lines(
         raise ServiceError("credit only the invoices the dispute names", field="credits")
     out: dict[int, Decimal] = {}
     for invoice_id, value in credits.items():
-        if value in (None, "") or Decimal(str(value)) == 0:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            continue
+        # text that is no number is the caller's field error, never a 500
+        if to_money(value, field="credits") == 0:
             continue
         amount = to_positive_money(value, field="credits")
         in_minor_units(amount, dispute.currency_id, field="credits")
@@ -307,6 +313,13 @@ def dispute_move(
         else:
             dispute.resolved_at, dispute.outcome = None, ""
         dispute.save(update_fields=["status", "resolved_at", "outcome", "resolution"])
+        if to_status not in ACTIVE_STATUSES:
+            # a closed dispute has nothing left to approve
+            DisputeProposal.objects.filter(dispute=dispute, status=ProposalStatus.PENDING).update(
+                status=ProposalStatus.WITHDRAWN,
+                decided_at=now,
+                decision_note=f"the dispute was {DisputeStatus(to_status).label.lower()}",
+            )
         DisputeEvent.objects.create(
             dispute=dispute,
             kind=DisputeEventKind.MOVED,
@@ -443,3 +456,192 @@ def dispute_attachment_add(*, actor, dispute: Dispute, upload: UploadedFile) -> 
             after={"attachment": attachment.pk, "name": name, "type": content_type, "size": size},
         )
     return attachment
+
+
+KEEP = object()  # bulk assignment: leave the assignee as it is
+
+
+def dispute_bulk_assign(
+    *, actor, disputes: list[Dispute], department: str | None = None, assignee=KEEP
+) -> list[Dispute]:
+    """Route several disputes at once: each gets its own event and audit entry (through
+    ``dispute_assign``), all in one transaction — one refusal leaves every one as it was.
+    ``department`` None keeps each one's; ``assignee`` ``KEEP`` keeps each one's, None
+    clears it."""
+    if not disputes:
+        raise ServiceError("select the disputes to assign", field="ids")
+    if department is None and assignee is KEEP:
+        raise ServiceError("choose a department or a person", field="department")
+    with transaction.atomic():
+        locked = list(
+            Dispute.objects.select_for_update()
+            .filter(pk__in=[d.pk for d in disputes])
+            .order_by("pk")
+        )
+        return [
+            dispute_assign(
+                actor=actor,
+                dispute=dispute,
+                assignee=dispute.assignee if assignee is KEEP else assignee,
+                department=department,
+                note="bulk assignment",
+            )
+            for dispute in locked
+        ]
+
+
+# --- a resolver's credit proposal, approved by someone who may credit ----------------------
+
+CREDIT_PERMISSION = "disputes.resolve_with_credit"
+
+
+def dispute_credit_propose(
+    *,
+    actor,
+    dispute: Dispute,
+    outcome: str,
+    note: str,
+    credits: Mapping[int, Decimal] | None = None,
+) -> DisputeProposal:
+    """A resolver proposes to resolve with credit (issued in full, or partial with its
+    amounts per invoice), checked as the resolution itself would be; a collector or credit
+    manager approves it. One pending proposal per dispute."""
+    note = (note or "").strip()
+    if outcome not in (DisputeOutcome.CREDIT_ISSUED, DisputeOutcome.PARTIAL_CREDIT):
+        raise ServiceError("propose a credit: issued in full or partial", field="outcome")
+    if not note:
+        raise ServiceError("say why the customer should be credited", field="note")
+    if len(note) > RESOLUTION_MAX_LENGTH:
+        raise ServiceError(f"say it in at most {RESOLUTION_MAX_LENGTH} characters", field="note")
+    with transaction.atomic():
+        dispute = Dispute.objects.select_for_update().get(pk=dispute.pk)
+        if not dispute.is_active:
+            raise ServiceError("the dispute is closed", field="status", code="closed")
+        if dispute.proposals.filter(status=ProposalStatus.PENDING).exists():
+            raise ServiceError(
+                "a proposal is already waiting for approval", field="outcome", code="pending"
+            )
+        lines = list(dispute.lines.order_by("invoice_id"))
+        credit = _credit_lines(dispute, lines, outcome, credits)
+        now = timezone.now()
+        proposal = DisputeProposal.objects.create(
+            dispute=dispute,
+            outcome=outcome,
+            note=note,
+            amount=sum(credit.values(), ZERO),
+            proposed_by=_user(actor),
+            proposed_at=now,
+        )
+        DisputeProposalLine.objects.bulk_create(
+            DisputeProposalLine(proposal=proposal, invoice_id=pk, amount=amount)
+            for pk, amount in sorted(credit.items())
+        )
+        DisputeEvent.objects.create(
+            dispute=dispute,
+            kind=DisputeEventKind.PROPOSED,
+            at=now,
+            actor=_user(actor),
+            from_status=dispute.status,
+            status=dispute.status,
+            outcome=outcome,
+            note=f"{proposal.amount} {dispute.currency_id} — {note}",
+        )
+        audit_record(
+            actor=actor,
+            action="dispute.propose_credit",
+            instance=dispute,
+            after={
+                "proposal": proposal.pk,
+                "outcome": outcome,
+                "credits": {str(pk): str(a) for pk, a in sorted(credit.items())},
+                "note": note,
+            },
+        )
+    return proposal
+
+
+def _pending(actor, proposal: DisputeProposal) -> tuple[Dispute, DisputeProposal]:
+    if not (actor and actor.has_perm(CREDIT_PERMISSION)):
+        raise ServiceError(
+            "a credit is approved by a collector or credit manager",
+            field="proposal",
+            code="forbidden",
+        )
+    dispute = Dispute.objects.select_for_update().get(pk=proposal.dispute_id)
+    proposal = DisputeProposal.objects.select_for_update().get(pk=proposal.pk)
+    if proposal.status != ProposalStatus.PENDING:
+        raise ServiceError(
+            f"the proposal is {proposal.get_status_display().lower()} already",
+            field="proposal",
+            code="decided",
+        )
+    return dispute, proposal
+
+
+def dispute_proposal_approve(*, actor, proposal: DisputeProposal) -> DisputeProposal:
+    """Approve a pending proposal: the dispute is resolved with its credit through
+    ``dispute_move`` (which issues and applies the credit memo) in this transaction — a
+    refusal by the ledger leaves proposal and dispute as they were."""
+    with transaction.atomic():
+        dispute, proposal = _pending(actor, proposal)
+        credits = dict(proposal.lines.values_list("invoice_id", "amount"))
+        now = timezone.now()
+        proposal.status, proposal.decided_by, proposal.decided_at = (
+            ProposalStatus.APPROVED,
+            _user(actor),
+            now,
+        )
+        proposal.save(update_fields=["status", "decided_by", "decided_at"])
+        dispute_move(
+            actor=actor,
+            dispute=dispute,
+            to_status=DisputeStatus.RESOLVED,
+            outcome=proposal.outcome,
+            note=proposal.note,
+            credits=credits,
+        )
+        event = dispute.events.exclude(credit_memo=None).order_by("-at", "-id").first()
+        proposal.credit_memo = event.credit_memo
+        proposal.save(update_fields=["credit_memo"])
+        audit_record(
+            actor=actor,
+            action="dispute.approve_credit",
+            instance=dispute,
+            before={"proposal": proposal.pk, "status": ProposalStatus.PENDING},
+            after={"status": ProposalStatus.APPROVED, "credit_memo": event.credit_memo.number},
+        )
+    return proposal
+
+
+def dispute_proposal_reject(*, actor, proposal: DisputeProposal, note: str) -> DisputeProposal:
+    """Reject a pending proposal, saying why; the dispute stays as it is."""
+    note = (note or "").strip()
+    if not note:
+        raise ServiceError("say why the proposal is rejected", field="decision_note")
+    with transaction.atomic():
+        dispute, proposal = _pending(actor, proposal)
+        now = timezone.now()
+        proposal.status, proposal.decided_by, proposal.decided_at = (
+            ProposalStatus.REJECTED,
+            _user(actor),
+            now,
+        )
+        proposal.decision_note = note[:500]
+        proposal.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+        DisputeEvent.objects.create(
+            dispute=dispute,
+            kind=DisputeEventKind.REJECTED,
+            at=now,
+            actor=_user(actor),
+            from_status=dispute.status,
+            status=dispute.status,
+            note=note,
+        )
+        audit_record(
+            actor=actor,
+            action="dispute.reject_credit",
+            instance=dispute,
+            before={"proposal": proposal.pk, "status": ProposalStatus.PENDING},
+            after={"status": ProposalStatus.REJECTED, "note": note},
+        )
+    return proposal

@@ -4,26 +4,35 @@ reach (``selectors.disputes_for``), permission, parse, service, redirect."""
 
 from __future__ import annotations
 
-import datetime
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from accounts.errors import ServiceError
-from accounts.fx import ReportError, reporting_currency
 
 from . import selectors, services
 from .filters import DisputeFilter
-from .forms import AssignForm, AttachmentForm, CommentForm, MoveForm, ReportForm, moves_from
+from .forms import (
+    AssignForm,
+    AttachmentForm,
+    BulkAssignForm,
+    CommentForm,
+    DecisionForm,
+    MoveForm,
+    ProposalForm,
+    moves_from,
+)
 from .models import DisputeOutcome, DisputeStatus
-from .reports import root_causes
+from .report_xlsx import report_workbook
+from .reports import report_figures
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 WORK = "disputes.change_dispute"
 CREDIT = "disputes.resolve_with_credit"
@@ -52,21 +61,83 @@ def dispute_list(request):
     page = Paginator(filterset.qs, 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
+    can_work = request.user.has_perm(WORK)
+    bulk = BulkAssignForm(assignees=selectors.assignable_users()) if can_work else None
     return render(
         request,
         "disputes/list.html",
-        {"filterset": filterset, "page": page, "query": query.urlencode()},
+        {
+            "filterset": filterset,
+            "page": page,
+            "query": query.urlencode(),
+            "bulk_form": bulk,
+            "back": request.get_full_path(),
+        },
     )
 
 
-def _page(request, dispute, *, move_form=None, comment_form=None, attach_form=None, status=200):
+@login_required
+@require_POST
+def dispute_bulk_assign(request):
+    """Assign the ticked disputes (within reach) to a department and/or a person."""
+    _sees_disputes(request.user)
+    if not request.user.has_perm(WORK):
+        raise PermissionDenied
+    users = selectors.assignable_users()
+    reach = selectors.disputes_for(request.user)
+    form = BulkAssignForm(
+        request.POST,
+        ids=reach.filter(pk__in=_ints(request.POST.getlist("ids"))).values_list("pk", flat=True),
+        assignees=users,
+    )
+    back = request.POST.get("next") or ""
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        back = ""
+    if not form.is_valid():
+        messages.error(request, "Tick the disputes to assign (those you can reach).")
+        return redirect(back or "dispute_list")
+    chosen = form.cleaned_data["assignee"]
+    assignee = (
+        services.KEEP if chosen == "" else None if chosen == "none" else users.get(pk=int(chosen))
+    )
+    try:
+        done = services.dispute_bulk_assign(
+            actor=request.user,
+            disputes=list(reach.filter(pk__in=form.cleaned_data["ids"])),
+            department=form.cleaned_data["department"] or None,
+            assignee=assignee,
+        )
+    except ServiceError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, f"{len(done)} dispute{'s' if len(done) != 1 else ''} assigned.")
+    return redirect(back or "dispute_list")
+
+
+def _ints(values) -> list[int]:
+    return [int(v) for v in values if str(v).isdigit()]
+
+
+def _page(
+    request,
+    dispute,
+    *,
+    move_form=None,
+    comment_form=None,
+    attach_form=None,
+    proposal_form=None,
+    status=200,
+):
     parts = selectors.dispute_page(dispute)
     can_work = request.user.has_perm(WORK)
+    can_credit = request.user.has_perm(CREDIT)
     context = {
         "dispute": dispute,
         **parts,
         "can_work": can_work,
-        "can_credit": request.user.has_perm(CREDIT),
+        "can_credit": can_credit,
+        "can_propose": can_work and not can_credit and dispute.is_active,
+        "proposal_form": proposal_form or ProposalForm(lines=parts["lines"]),
         "moves": moves_from(dispute.status) if can_work else [],
         "move_form": move_form or MoveForm(lines=parts["lines"]),
         "assign_form": AssignForm(
@@ -134,6 +205,58 @@ def dispute_move(request, pk: int):
                 )
                 return redirect("dispute", pk=dispute.pk)
     return _page(request, dispute, move_form=form, status=400)
+
+
+@login_required
+@require_POST
+def dispute_propose(request, pk: int):
+    """A resolver proposes a resolution with credit; a collector or credit manager
+    approves it."""
+    dispute = _working(request, pk)
+    form = ProposalForm(request.POST, lines=selectors.dispute_lines(dispute))
+    if form.is_valid():
+        try:
+            services.dispute_credit_propose(
+                actor=request.user,
+                dispute=dispute,
+                outcome=form.cleaned_data["outcome"],
+                note=form.cleaned_data["note"],
+                credits=form.credits(),
+            )
+        except ServiceError as error:
+            _refused(form, error)
+        else:
+            messages.success(request, "Credit proposed; waiting for approval.")
+            return redirect("dispute", pk=dispute.pk)
+    return _page(request, dispute, proposal_form=form, status=400)
+
+
+@login_required
+@require_POST
+def proposal_decide(request, pk: int, proposal_id: int):
+    """Approve (resolve with the proposed credit) or reject a pending proposal."""
+    dispute = _working(request, pk)
+    if not request.user.has_perm(CREDIT):
+        raise PermissionDenied
+    proposal = get_object_or_404(dispute.proposals, pk=proposal_id)
+    form = DecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Approve or reject the proposal.")
+        return redirect("dispute", pk=dispute.pk)
+    try:
+        if form.cleaned_data["decision"] == "approve":
+            done = services.dispute_proposal_approve(actor=request.user, proposal=proposal)
+            messages.success(
+                request, f"Approved: credit memo {done.credit_memo.number} issued and applied."
+            )
+        else:
+            services.dispute_proposal_reject(
+                actor=request.user, proposal=proposal, note=form.cleaned_data["note"]
+            )
+            messages.success(request, "Proposal rejected.")
+    except ServiceError as error:
+        messages.error(request, error.message)
+    return redirect("dispute", pk=dispute.pk)
 
 
 @login_required
@@ -209,34 +332,48 @@ def attachment_download(request, pk: int, attachment_id: int):
     return response
 
 
+def _chart_data(figures: dict) -> dict:
+    return {
+        "pareto": {
+            "labels": [row.label for row in figures["rows"]],
+            "amounts": [float(row.amount) for row in figures["rows"]],
+            "cumulative": [float(row.cumulative_pct) for row in figures["rows"]],
+        },
+        "share": {
+            "labels": [point.day.isoformat() for point in figures["share"]],
+            "share": [float(point.share_pct) for point in figures["share"]],
+        },
+        "currency": figures["currency"],
+    }
+
+
 @login_required
 def dispute_report(request):
     """Root causes over a period (default: the last 90 days), by reason, department or
-    customer."""
+    customer, as a Pareto chart and table; open disputes by age; the share of AR in dispute
+    over time. ``?format=xlsx`` downloads the same figures as a workbook."""
     _sees_disputes(request.user)
-    form = ReportForm(request.GET or None)
-    end = timezone.localdate()
-    start, by = end - datetime.timedelta(days=89), "reason"
-    if form.is_valid():
-        start = form.cleaned_data["start"] or start
-        end = form.cleaned_data["end"] or end
-        by = form.cleaned_data["by"] or by
-    rows, error = [], ""
-    try:
-        rows = root_causes(request.user, start=start, end=end, by=by)
-    except ReportError as refusal:
-        error = str(refusal)
+    figures = report_figures(request.user, request.GET.copy())
+    failed = bool(figures["error"] or figures["form"].errors)
+    if request.GET.get("format") == "xlsx" and not failed:
+        content = report_workbook(
+            start=figures["start"],
+            end=figures["end"],
+            by=figures["by"],
+            currency=figures["currency"],
+            causes=figures["rows"],
+            open_rows=figures["open_rows"],
+            share=figures["share"],
+        )
+        response = HttpResponse(content, content_type=XLSX)
+        name = f"disputes-{figures['start']:%Y%m%d}-{figures['end']:%Y%m%d}.xlsx"
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
+    query = request.GET.copy()
+    query["format"] = "xlsx"
     return render(
         request,
         "disputes/report.html",
-        {
-            "form": form,
-            "rows": rows,
-            "start": start,
-            "end": end,
-            "by": by,
-            "error": error,
-            "currency": reporting_currency(),
-        },
-        status=400 if error or form.errors else 200,
+        {**figures, "chart_data": _chart_data(figures), "xlsx_query": query.urlencode()},
+        status=400 if failed else 200,
     )

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Exists, F, Max, OuterRef, Q, Subquery, Value
+from django.db.models import Exists, F, Max, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -26,7 +26,7 @@ from collections_app.models import (
     Promise,
     PromiseStatus,
 )
-from disputes.models import ACTIVE_STATUSES, Dispute
+from disputes.models import ACTIVE_STATUSES, DisputeLine
 from invoices.models import Invoice
 
 from .levels import CustomerFacts, Decision, InvoiceFacts, LevelRule, decide, late_interest
@@ -97,11 +97,18 @@ def overdue_invoices(as_of: datetime.date, customer_ids=None) -> dict[int, list[
     rows = Invoice.objects.filter(open_amount__gt=0, due_date__lt=as_of, issue_date__lte=as_of)
     if customer_ids is not None:
         rows = rows.filter(customer_id__in=customer_ids)
+    # only the open disputed amount is set aside (capped at the open amount): an invoice
+    # of 1,000 with 200 in dispute is dunned for 800; one disputed in full is skipped
+    in_dispute = (
+        DisputeLine.objects.filter(invoice=OuterRef("pk"), dispute__status__in=ACTIVE_STATUSES)
+        .order_by()
+        .values("invoice")
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
     rows = rows.annotate(
         level_number=Coalesce(F("dunning__level_number"), Value(0)),
-        disputed=Exists(
-            Dispute.objects.filter(status__in=ACTIVE_STATUSES, invoices=OuterRef("pk"))
-        ),
+        disputed_amount=Coalesce(Subquery(in_dispute), Value(Decimal("0.00"))),
     ).values_list(
         "customer_id",
         "pk",
@@ -111,7 +118,7 @@ def overdue_invoices(as_of: datetime.date, customer_ids=None) -> dict[int, list[
         "due_date",
         "level_number",
         "dunning__last_dunned_on",
-        "disputed",
+        "disputed_amount",
         "dunning__stop_until",
         "dunning__stop_reason",
     )
@@ -119,8 +126,20 @@ def overdue_invoices(as_of: datetime.date, customer_ids=None) -> dict[int, list[
     for cid, pk, number, cur, amount, due, level, last, disputed, stop, why in rows.order_by(
         "customer_id", "due_date", "pk"
     ):
+        collectable = amount - min(disputed, amount)
         out[cid].append(
-            InvoiceFacts(pk, number, cur, amount, due, level, last, disputed, stop, why or "")
+            InvoiceFacts(
+                pk,
+                number,
+                cur,
+                collectable if collectable > 0 else amount,
+                due,
+                level,
+                last,
+                collectable <= 0,
+                stop,
+                why or "",
+            )
         )
     return out
 

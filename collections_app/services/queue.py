@@ -30,20 +30,29 @@ rate AS (
     SELECT * FROM unnest(%(rate_codes)s::varchar[], %(rate_values)s::numeric[])
         AS r(currency_id, rate)
 ),
+-- the open disputed amount per invoice: Σ of its lines in active disputes
 disputed AS (
-    SELECT DISTINCT di.invoice_id
+    SELECT di.invoice_id, SUM(di.amount) AS amount
     FROM disputes_disputeline di
     JOIN disputes_dispute d ON d.id = di.dispute_id
     JOIN target t ON t.id = d.customer_id
     WHERE d.status IN ('open', 'in_review', 'awaiting_customer', 'awaiting_internal')
+    GROUP BY di.invoice_id
 ),
 items AS (
+    -- only the disputed part (capped at the open amount) is set aside: an invoice of
+    -- 1,000 with 200 in dispute counts 800 as collectable (docs/disputes.md)
     SELECT i.customer_id,
            i.currency_id,
-           i.open_amount * r.rate AS amt,
+           -- each item converted and rounded to the cent, then summed: the one rule the
+           -- aging, snapshots and dashboard follow (docs/reporting.md)
+           ROUND(i.open_amount * r.rate, 2) AS amt,
+           ROUND((i.open_amount - LEAST(COALESCE(d.amount, 0), i.open_amount)) * r.rate, 2)
+               AS coll,
+           ROUND(LEAST(COALESCE(d.amount, 0), i.open_amount) * r.rate, 2) AS disp,
            CASE WHEN i.currency_id = t.currency_id THEN i.open_amount ELSE 0 END AS own,
            %(today)s::date - i.due_date AS dpd,
-           d.invoice_id IS NOT NULL AS disputed
+           COALESCE(d.amount, 0) >= i.open_amount AS disputed
     FROM invoices_invoice i
     JOIN target t ON t.id = i.customer_id
     LEFT JOIN rate r ON r.currency_id = i.currency_id
@@ -54,11 +63,11 @@ inv AS (
     SELECT customer_id,
            SUM(amt) AS open_amt,
            SUM(own) AS open_own,
-           COALESCE(SUM(amt) FILTER (WHERE dpd > 0 AND NOT disputed), 0) AS overdue,
-           COALESCE(SUM(amt) FILTER (WHERE dpd > 60 AND NOT disputed), 0) AS over_60,
-           COALESCE(SUM(amt) FILTER (WHERE disputed), 0) AS disputed_amt,
-           COALESCE(SUM(amt * CASE WHEN dpd > 90 THEN 2.0 WHEN dpd > 60 THEN 1.5
-                                   WHEN dpd > 30 THEN 1.0 ELSE 0.5 END)
+           COALESCE(SUM(coll) FILTER (WHERE dpd > 0 AND NOT disputed), 0) AS overdue,
+           COALESCE(SUM(coll) FILTER (WHERE dpd > 60 AND NOT disputed), 0) AS over_60,
+           COALESCE(SUM(disp), 0) AS disputed_amt,
+           COALESCE(SUM(coll * CASE WHEN dpd > 90 THEN 2.0 WHEN dpd > 60 THEN 1.5
+                                    WHEN dpd > 30 THEN 1.0 ELSE 0.5 END)
                     FILTER (WHERE dpd > 0 AND NOT disputed), 0) AS weighted,
            COALESCE(MAX(dpd) FILTER (WHERE dpd > 0 AND NOT disputed), 0) AS oldest,
            COALESCE(bool_or(amt IS NULL AND dpd > 0 AND NOT disputed), false) AS overdue_unrated,
@@ -96,8 +105,8 @@ promised AS (
     JOIN target t ON t.id = p.customer_id
     JOIN rate r ON r.currency_id = p.currency_id
     LEFT JOIN LATERAL (
-        SELECT SUM(i.open_amount) FILTER (WHERE i.due_date < %(today)s
-                                           AND d.invoice_id IS NULL) AS overdue,
+        SELECT SUM(i.open_amount - LEAST(COALESCE(d.amount, 0), i.open_amount))
+                   FILTER (WHERE i.due_date < %(today)s) AS overdue,
                COUNT(*) AS named
         FROM collections_app_promise_invoices pi
         JOIN invoices_invoice i ON i.id = pi.invoice_id

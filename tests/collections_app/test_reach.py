@@ -30,7 +30,11 @@ from reporting.exports import export_path
 from reporting.models import ExportJob
 from tests.cash import test_pages as cash_pages
 from tests.collections_app import test_workspace_reach as workspace_reach
+from tests.credit import test_api_resources as credit_api
+from tests.credit import test_applications as credit_applications
+from tests.credit import test_hold_rules as hold_rule_pages
 from tests.credit import test_pages as credit_pages
+from tests.disputes import test_api as dispute_api
 from tests.disputes import test_reach as dispute_reach
 from tests.dunning import test_page_reach as dunning_page_reach
 from tests.dunning import test_template_reach as dunning_template_reach
@@ -271,8 +275,17 @@ def _reference_url(name: str) -> str:
     return reverse(name, kwargs={"pk": rate.pk})
 
 
+def _elsewhere_kwargs(name: str) -> dict:
+    if name.startswith("api_credit_"):
+        return {"pk": 1}
+    return dispute_api.url_kwargs(name) if name.startswith("dispute-") else {"ref": "ANY-REF"}
+
+
 # API id routes whose reach is tested beside their feature, not here.
-API_ID_ROUTES_CHECKED_ELSEWHERE = order_api.API_ROUTES  # tests/orders/test_lifecycle.py
+# tests/orders/test_lifecycle.py, tests/disputes/test_api.py
+API_ID_ROUTES_CHECKED_ELSEWHERE = (
+    order_api.API_ROUTES | dispute_api.API_ROUTES | credit_api.API_ROUTES
+)
 
 
 def _portfolio_id_routes() -> list[tuple[str, str]]:
@@ -290,12 +303,12 @@ def test_every_registered_viewset_has_its_detail_route_checked():
     registered = {f"{basename}-detail" for _, _, basename in api_urls.router.registry}
     assert registered == {
         name
-        for name, method in set(API_ID_ROUTES) | REFERENCE_ID_ROUTES
+        for name, method in set(API_ID_ROUTES) | REFERENCE_ID_ROUTES | {("dispute-detail", "get")}
         if method == "get" and not name.startswith("api_")
     }
     assert {f"{basename}-list" for _, _, basename in api_urls.router.registry} == set(
         API_LISTS
-    ) | REFERENCE_LISTS
+    ) | REFERENCE_LISTS | {"dispute-list"}
 
 
 # Id routes whose reach is tested beside their feature, not here.
@@ -307,6 +320,8 @@ PAGE_ID_ROUTES_CHECKED_ELSEWHERE = {
     *dunning_page_reach.ROUTES,  # tests/dunning/test_page_reach.py
     *dunning_template_reach.ROUTES,  # tests/dunning/test_template_reach.py
     *credit_pages.ROUTES,  # tests/credit/test_pages.py
+    *hold_rule_pages.ROUTES,  # tests/credit/test_hold_rules.py: a rule, not a customer
+    *credit_applications.ROUTES,  # tests/credit/test_applications.py: no customer yet
     *cash_pages.ROUTES,  # tests/cash/test_pages.py
     *dispute_reach.ROUTES,  # tests/disputes/test_reach.py
     *order_pages.ROUTES,  # tests/orders/test_release_pages.py
@@ -324,7 +339,13 @@ def test_every_page_that_takes_an_id_is_checked():
 
 def test_every_api_list_is_checked():
     lists = {name for name, method in _api_routes(with_id=False) if method == "get"}
-    assert lists == set(API_LISTS) | API_REPORTS_CHECKED_ELSEWHERE | REFERENCE_LISTS
+    assert lists == (
+        set(API_LISTS)
+        | API_REPORTS_CHECKED_ELSEWHERE
+        | REFERENCE_LISTS
+        | dispute_api.API_LISTS
+        | credit_api.API_LISTS
+    )
 
 
 # --- another portfolio's id is a 404, and looks like an id that does not exist -------------
@@ -505,7 +526,7 @@ def test_anonymous_api_request_is_refused_with_nothing_in_the_body(name, method,
     attribute = API_ID_ROUTES.get((name, method), (API_LISTS.get(name), None))[0]
     kwargs = {"pk": getattr(book_b, attribute).pk} if (name, method) in API_ID_ROUTES else {}
     if (name, method) in API_ID_ROUTES_CHECKED_ELSEWHERE:
-        kwargs = {"ref": "ANY-REF"}
+        kwargs = _elsewhere_kwargs(name)
     url = _reference_url(name) if name.startswith("exchangerate-") else reverse(name, kwargs=kwargs)
     before = _ledger_state()
 
@@ -602,6 +623,10 @@ def _creates_naming(book_a: Book, book_b: Book) -> dict:
         "adjustment-list": (
             {"invoice": book_b.invoice.pk, "kind": "write_off", "amount": "1.00", "reason": "x"},
             {"invoice": [f'Invalid pk "{book_b.invoice.pk}" - object does not exist.']},
+        ),
+        "dispute-list": (
+            {"customer": book_b.customer.pk, "reason": "pricing", "invoices": [book_b.invoice.pk]},
+            {"customer": [f'Invalid pk "{book_b.customer.pk}" - object does not exist.']},
         ),
     }
 
@@ -713,7 +738,7 @@ def test_cfo_is_refused_every_api_write(book_a, book_b):
         elif name.startswith("exchangerate-"):
             url, data = _reference_url(name), {"rate": "2"}
         elif (name, method) in API_ID_ROUTES_CHECKED_ELSEWHERE:
-            url, data = reverse(name, kwargs={"ref": "ANY-REF"}), {}
+            url, data = reverse(name, kwargs=_elsewhere_kwargs(name)), {}
         else:
             url, data = reverse(name), _creates_naming(book_b, book_b).get(name, ({},))[0]
         response = getattr(_api(cfo), method)(url, data, format="json")

@@ -126,6 +126,11 @@ def test_no_credit_issues_no_credit_memo(case):
         ("no_credit", {"a": "10.00"}, "credits"),
         ("partial_credit", {"other": "10.00"}, "credits"),  # an invoice the dispute does not name
         ("partial_credit", {"a": "10.001"}, "credits"),
+        # text that is no number: a field error, not InvalidOperation (a 500)
+        ("partial_credit", {"a": "ten euros"}, "credits"),
+        ("partial_credit", {"a": "NaN"}, "credits"),
+        ("partial_credit", {"a": "-5.00"}, "credits"),
+        ("credit_issued", {"a": "200.00", "b": "fifty"}, "credits"),
     ],
 )
 def test_a_credit_beyond_the_lines_or_against_the_outcome_is_refused_and_nothing_changes(

@@ -8,9 +8,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from accounts import roles
-from disputes.models import DepartmentMember, Dispute, DisputeComment
+from disputes.models import DepartmentMember, Dispute, DisputeComment, DisputeProposal
 from disputes.selectors import disputes_for
-from disputes.services import dispute_attachment_add
+from disputes.services import dispute_attachment_add, dispute_credit_propose
 from invoices.models import CreditMemo
 from tests.collections_app.workflow import account, collector, overdue_invoice
 from tests.factories import dispute_record, user_in_role
@@ -26,6 +26,8 @@ ROUTES = {
     "dispute_comment",
     "dispute_attach",
     "dispute_attachment",
+    "dispute_propose",
+    "dispute_proposal_decide",
 }
 
 
@@ -130,6 +132,9 @@ def test_a_resolver_cannot_resolve_with_credit(client, book):
 def test_another_portfolios_dispute_is_a_404_on_every_route(client, book):
     sales = book["sales"]
     attachment = sales.attachments.get()
+    proposal = dispute_credit_propose(
+        actor=book["bob"], dispute=sales, outcome="credit_issued", note="list price"
+    )
     client.force_login(book["alice"])
 
     statuses = [
@@ -142,9 +147,16 @@ def test_another_portfolios_dispute_is_a_404_on_every_route(client, book):
             f"/disputes/{sales.pk}/attachments/",
             {"file": SimpleUploadedFile("a.pdf", PDF)},
         ).status_code,
+        client.post(
+            f"/disputes/{sales.pk}/propose/", {"outcome": "credit_issued", "note": "x"}
+        ).status_code,
+        client.post(
+            f"/disputes/{sales.pk}/proposals/{proposal.pk}/decide/", {"decision": "approve"}
+        ).status_code,
     ]
 
-    assert statuses == [404] * 6
+    assert statuses == [404] * 8
+    assert DisputeProposal.objects.get().status == "pending"
     assert Dispute.objects.get(pk=sales.pk).status == "open"
 
 

@@ -94,3 +94,84 @@ def test_a_collector_raises_a_dispute_on_two_invoices_and_its_owner_credits_it(p
         Decimal("2800.00"),
     ]
     assert ledger_discrepancies() == []
+
+
+def test_a_sales_resolver_proposes_a_credit_the_credit_manager_approves_it(page, screenshot):
+    """Bulk-routed to sales, the resolver comments and proposes a partial credit; the
+    credit manager approves it and the credit memo appears on the account."""
+    from disputes.models import DepartmentMember
+    from disputes.services import dispute_open
+
+    collector1 = user_in_role(roles.COLLECTOR, "collector1")
+    user_in_role(roles.CREDIT_MANAGER, "carla")
+    sid = user_in_role(roles.RESOLVER, "sid")
+    DepartmentMember.objects.create(user=sid, department="sales")
+    northwind = CustomerFactory(name="Northwind Packaging Co.", assigned_collector=collector1)
+    a = _overdue(northwind, "4800.00", 45, "INV-100231")
+    b = _overdue(northwind, "3100.00", 12, "INV-100377")
+    first = dispute_open(
+        actor=collector1,
+        customer=northwind,
+        invoice_ids=[a.pk],
+        amounts={a.pk: Decimal("900.00")},
+        reason_code="quality",
+    )
+    second = dispute_open(
+        actor=collector1,
+        customer=northwind,
+        invoice_ids=[b.pk],
+        amounts={b.pk: Decimal("250.00")},
+        reason_code="other",
+    )
+
+    # the collector routes both to sales and to sid at once
+    _log_in(page, "collector1", "/disputes/")
+    page.get_by_label(f"Select D-{first.pk}").check()
+    page.get_by_label(f"Select D-{second.pk}").check()
+    page.locator("#bulk-assign select[name=department]").select_option(label="Sales")
+    page.locator("#bulk-assign select[name=assignee]").select_option(label="sid")
+    screenshot("disputes_bulk_assign")
+    page.locator("#bulk-assign").get_by_role("button", name="Assign").click()
+    page.get_by_text("2 disputes assigned.").wait_for()
+    assert set(Dispute.objects.values_list("department", "assignee__username")) == {
+        ("sales", "sid")
+    }
+    _log_out(page)
+
+    # the sales resolver comments and proposes a partial credit
+    _log_in(page, "sid", f"/disputes/{first.pk}/")
+    page.get_by_role("textbox", name="Internal comment").fill(
+        "Batch 7 had the wrong coating; 600 is fair"
+    )
+    page.get_by_role("button", name="Comment").click()
+    page.get_by_text("Batch 7 had the wrong coating").wait_for()
+    form = page.locator("#propose-form")
+    form.locator("select[name=outcome]").select_option("partial_credit")
+    form.locator("input[name=note]").fill("Coating defect on batch 7")
+    form.locator(f"input[name=credit_{a.pk}]").fill("600.00")
+    form.get_by_role("button", name="Propose").click()
+    page.get_by_text("Credit proposed; waiting for approval.").wait_for()
+    screenshot("dispute_credit_proposed")
+    assert CreditMemo.objects.count() == 0
+    _log_out(page)
+
+    # the credit manager approves it: the credit memo is issued and applied
+    _log_in(page, "carla", f"/disputes/{first.pk}/")
+    page.get_by_role("button", name="Approve and issue the credit memo").click()
+    page.get_by_text(f"credit memo CM-D{first.pk}-1 issued and applied").wait_for()
+    assert "Partial credit" in page.locator("#dispute-status").inner_text()
+    screenshot("dispute_credit_approved")
+    memo = CreditMemo.objects.get()
+    assert (memo.number, memo.amount) == (f"CM-D{first.pk}-1", Decimal("600.00"))
+    assert Invoice.objects.get(pk=a.pk).open_amount == Decimal("4200.00")
+    assert ledger_discrepancies() == []
+
+    # ... and it is on the account's ledger: the invoice shows the credit memo applied
+    page.goto(f"/invoices/{a.pk}/")
+    page.get_by_text(f"credit memo CM-D{first.pk}-1").wait_for()
+    screenshot("invoice_with_dispute_credit_memo")
+
+    # the reports: the Pareto chart drawn
+    page.goto("/disputes/reports/")
+    page.locator("body[data-charts-drawn=true]").wait_for()
+    screenshot("dispute_reports")
