@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from urllib.parse import urlencode
 
@@ -30,6 +31,11 @@ from .selectors import (
 
 PAGE_SIZE = 50
 
+# Apps above the workflow add a column to the queue (credit: the exposure) without the
+# workflow importing them: a hook registered in their AppConfig.ready() gets the page's
+# QueueStates and returns (header, {customer_id: {"amount", "currency", "note"}}).
+queue_column_hooks: list[Callable[[list], tuple[str, dict[int, dict]]]] = []
+
 
 def filters_from(request) -> QueueFilters:
     form = QueueFilterForm(request.GET)
@@ -53,16 +59,19 @@ def queue(request):
     filters = filters_from(request)
     page = Paginator(queue_for(request.user, filters), PAGE_SIZE).get_page(request.GET.get("page"))
     today = timezone.localdate()
+    states = list(page.object_list)
+    columns = [hook(states) for hook in queue_column_hooks]
     rows = [
         {
             "state": state,
+            "extra": [cells.get(state.customer_id) for _, cells in columns],
             "customer": state.customer,
             "reasons": reason_lines(state, today=today),
             "write_off": write_off_candidate(state),
             "url": workspace_url(state, filters),
             "position": page.start_index() + index,
         }
-        for index, state in enumerate(page.object_list)
+        for index, state in enumerate(states)
     ]
     team = sees_all_portfolios(request.user)
     query = urlencode(filters.as_query())
@@ -73,6 +82,7 @@ def queue(request):
         {
             "page": page,
             "rows": rows,
+            "extra_headers": [header for header, _ in columns],
             "form": QueueFilterForm(request.GET or None),
             "filters": filters,
             "team": team,

@@ -7,13 +7,15 @@ class CreditConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts import context_processors
-        from collections_app import workspace_extensions
+        from collections_app import queue_views, workspace_extensions
         from invoices import hooks
 
         from .order_services import orders_recheck_after_cash
         from .order_views import release_navigation_entries
-        from .views import navigation_entries, workspace_context
+        from .views import navigation_entries, queue_exposure_column, workspace_context
 
+        if queue_exposure_column not in queue_views.queue_column_hooks:
+            queue_views.queue_column_hooks.append(queue_exposure_column)
         if workspace_context not in workspace_extensions.context_hooks:
             workspace_extensions.context_hooks.append(workspace_context)
         if navigation_entries not in context_processors.nav_extensions:

@@ -44,7 +44,8 @@ amounts AS (
     UNION ALL
     SELECT tree.root_id, p.currency_id, 0, p.unapplied_amount, 0, 0
     FROM tree JOIN invoices_payment p ON p.customer_id = tree.customer_id
-    WHERE p.unapplied_amount > 0
+    -- a payment the bank returned (void) keeps its amount unapplied but is no credit
+    WHERE p.unapplied_amount > 0 AND p.status = 'posted'
     UNION ALL
     SELECT tree.root_id, m.currency_id, 0, m.unapplied_amount, 0, 0
     FROM tree JOIN invoices_creditmemo m ON m.customer_id = tree.customer_id
@@ -53,8 +54,9 @@ amounts AS (
     -- open orders not yet invoiced: held or released (orders.models.OPEN_STATUSES), credit
     -- promised or waiting to be; the held part apart, since a release decision measures
     -- itself against the orders already released (docs/orders.md)
-    SELECT tree.root_id, o.currency_id, 0, 0, o.amount,
-           CASE WHEN o.status = 'held' THEN o.amount ELSE 0 END
+    -- (the part not invoiced yet: invoices naming the order carry the rest in open_ar)
+    SELECT tree.root_id, o.currency_id, 0, 0, o.amount - o.invoiced_amount,
+           CASE WHEN o.status = 'held' THEN o.amount - o.invoiced_amount ELSE 0 END
     FROM tree JOIN orders_order o ON o.customer_id = tree.customer_id
     WHERE o.status IN ('held', 'released')
 ),
@@ -124,12 +126,14 @@ def exposures_for(
     with connection.cursor() as cursor:
         cursor.execute(EXPOSURE_SQL, {"ids": list(out)})
         rows = cursor.fetchall()
-    book = RateBook.load(until=day)
+    book: RateBook | None = None  # loaded only if some amount is in another currency
     for root_id, accounts, currency, open_ar, unapplied, orders, held in rows:
         exposure = out[root_id]
         exposure.accounts = accounts
         if currency is None:
             continue
+        if book is None and currency != exposure.currency:
+            book = RateBook.load(until=day)
         converted = _convert(
             book, day, currency, exposure.currency, [open_ar, unapplied, orders, held]
         )
@@ -150,7 +154,7 @@ def exposure_for(customer: Customer, *, day: datetime.date | None = None) -> Exp
 
 
 def _convert(
-    book: RateBook, day: datetime.date, source: str, target: str, amounts: list[Decimal]
+    book: RateBook | None, day: datetime.date, source: str, target: str, amounts: list[Decimal]
 ) -> list[Decimal] | None:
     """Amounts in ``source`` expressed in ``target``, via the reporting currency."""
     if source == target:

@@ -10,7 +10,8 @@ An order is held when any rule gives a reason:
 - ``missing_rate``: part of the exposure is in a currency with no rate today;
 - ``overdue``: invoices more than ``ORDER_HOLD_OVERDUE_DAYS`` past due, together above
   ``ORDER_HOLD_OVERDUE_AMOUNT`` (the account's own, in its currency);
-- ``broken_promise``: a promise to pay broken in the last ``ORDER_HOLD_BROKEN_PROMISE_DAYS``.
+- ``broken_promise``: a promise to pay broken in the last ``ORDER_HOLD_BROKEN_PROMISE_DAYS``;
+- ``risk_high``: the account's nightly risk class is high (``credit.risk``).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from invoices.models import Invoice
 from orders.models import Order, OrderStatus
 
 from .exposure import exposures_for
+from .risk import risk_of
 
 # The reasons a person may override only by confirming an over-limit release.
 LIMIT_REASONS = {"no_limit", "over_limit", "group_over_limit", "missing_rate"}
@@ -81,7 +83,9 @@ def order_judge(
 
     ``chain`` is the customer and every account above it (their limits cover it).
     Exposure before the order counts AR and released orders, not other held ones: those
-    are measured when they are released. An existing order's own amount is taken out first.
+    are measured when they are released. An existing order's own open part is taken out
+    first; ``amount`` is what the order would add (for a partly invoiced order, its part
+    not yet invoiced).
     """
     day = day or timezone.localdate()
     exposures = exposures_for(chain, day=day)
@@ -89,7 +93,7 @@ def order_judge(
     own = exposures[customer.pk]
     before = own.committed
     if order is not None and order.status == OrderStatus.RELEASED:
-        before -= order.amount
+        before -= order.open_amount
     judgement = Judgement(
         currency=customer.currency_id,
         credit_limit=customer.credit_limit,
@@ -127,7 +131,7 @@ def order_judge(
             continue
         group_before = group.committed
         if order is not None and order.status == OrderStatus.RELEASED:
-            group_before -= added
+            group_before -= _convert(book, day, order.open_amount, currency, account.currency_id)
         group_after = group_before + added
         if group_after > account.credit_limit:
             excess = group_after - account.credit_limit
@@ -159,6 +163,9 @@ def order_judge(
     broken = _broken_promise_reason(customer, day)
     if broken:
         reasons.append(broken)
+    risky = _risk_high_reason(customer)
+    if risky:
+        reasons.append(risky)
     return judgement
 
 
@@ -226,3 +233,13 @@ def _convert(
     if source_rate is None or target_rate is None:
         return None
     return (amount * source_rate / target_rate).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def _risk_high_reason(customer: Customer) -> dict | None:
+    risk = risk_of(customer)
+    if risk is None or risk.risk_class != "high":
+        return None
+    return {
+        "code": "risk_high",
+        "text": f"The account's risk class is high: {'; '.join(risk.factors) or 'see its score'}.",
+    }

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.db.models import F, Q, QuerySet, Value
-from django.db.models.fields import CharField
+from django.db.models.fields import CharField, DateTimeField
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from accounts import roles
@@ -18,10 +19,20 @@ from accounts.fx import RateBook
 from accounts.models import Customer
 from accounts.selectors import customers_for
 from collections_app.models import Escalation, EscalationStatus
+from disputes.models import Dispute
+from disputes.selectors import breached_disputes_for
 from orders.models import Order, OrderStatus
 
 from .exposure import Exposure, exposure_for, exposures_for
-from .models import CreditAuthority, CreditChange, LimitChangeRequest, LimitRequestStatus
+from .models import (
+    ApplicationStatus,
+    CreditApplication,
+    CreditAuthority,
+    CreditChange,
+    CreditReviewDate,
+    LimitChangeRequest,
+    LimitRequestStatus,
+)
 
 __all__ = [
     "Exposure",
@@ -127,22 +138,47 @@ def _inbox_orders(user) -> QuerySet[Order]:
     )
 
 
+def _inbox_disputes(user) -> QuerySet[Dispute]:
+    """Disputes past their SLA (docs/disputes.md), in the user's reach."""
+    return breached_disputes_for(user)
+
+
+def _inbox_reviews(user) -> QuerySet[CreditReviewDate]:
+    """Credit reviews due (``credit.reviews``), in the user's reach."""
+    return CreditReviewDate.objects.filter(
+        next_review_on__lte=timezone.localdate(), customer__in=customers_for(user).values("pk")
+    )
+
+
+def _inbox_applications(user) -> QuerySet[CreditApplication]:
+    """Credit applications of new customers waiting for a decision (no portfolio yet)."""
+    return CreditApplication.objects.filter(status=ApplicationStatus.PENDING)
+
+
 def inbox_count(user) -> int:
     """One query: the navigation shows it on every page."""
     escalations = _inbox_escalations(user).values("pk")
     return escalations.union(
-        _inbox_requests(user).values("pk"), _inbox_orders(user).values("pk"), all=True
+        _inbox_requests(user).values("pk"),
+        _inbox_orders(user).values("pk"),
+        _inbox_disputes(user).order_by().values("pk"),
+        _inbox_reviews(user).values("pk"),
+        _inbox_applications(user).values("pk"),
+        all=True,
     ).count()
 
 
 @dataclass
 class InboxItem:
-    kind: str  # "escalation", "limit_request" or "order"
+    kind: str  # "escalation", "limit_request", "order" or "dispute"
     at: datetime.datetime
-    customer: Customer
+    customer: Customer | None
     escalation: Escalation | None = None
     request: LimitChangeRequest | None = None
     order: Order | None = None
+    dispute: Dispute | None = None
+    review: CreditReviewDate | None = None
+    application: CreditApplication | None = None
 
     @property
     def label(self) -> str:
@@ -150,12 +186,16 @@ class InboxItem:
             "escalation": "Escalation",
             "limit_request": "Limit change request",
             "order": "Held order",
+            "dispute": "Dispute past its SLA",
+            "review": "Credit review due",
+            "application": "Credit application",
         }[self.kind]
 
 
-def inbox_for(user, *, limit: int = INBOX_PAGE_SIZE) -> list[InboxItem]:
-    """Everything waiting for a credit decision, oldest first: one UNION for the order,
-    then one query per kind for the rows (five queries whatever the length)."""
+def inbox_for(user, *, limit: int | None = None) -> list[InboxItem]:
+    """Everything waiting for a credit decision, oldest first (a dispute past its SLA from
+    its due date): one UNION for the order, then one query per kind for the rows."""
+    limit = limit or INBOX_PAGE_SIZE
     escalations = (
         _inbox_escalations(user)
         .annotate(item_kind=Value("escalation", output_field=CharField()), at=F("raised_at"))
@@ -171,7 +211,33 @@ def inbox_for(user, *, limit: int = INBOX_PAGE_SIZE) -> list[InboxItem]:
         .annotate(item_kind=Value("order", output_field=CharField()), at=F("created_at"))
         .values_list("item_kind", "pk", "at")
     )
-    ordered = list(escalations.union(requests, orders, all=True).order_by("at", "pk")[:limit])
+    disputes = (
+        _inbox_disputes(user)
+        .order_by()
+        .annotate(
+            item_kind=Value("dispute", output_field=CharField()),
+            at=Cast(F("due_date"), DateTimeField()),
+        )
+        .values_list("item_kind", "pk", "at")
+    )
+    reviews = (
+        _inbox_reviews(user)
+        .annotate(
+            item_kind=Value("review", output_field=CharField()),
+            at=Cast(F("next_review_on"), DateTimeField()),
+        )
+        .values_list("item_kind", "pk", "at")
+    )
+    applications = (
+        _inbox_applications(user)
+        .annotate(item_kind=Value("application", output_field=CharField()), at=F("submitted_at"))
+        .values_list("item_kind", "pk", "at")
+    )
+    ordered = list(
+        escalations.union(requests, orders, disputes, reviews, applications, all=True).order_by(
+            "at", "pk"
+        )[:limit]
+    )
     escalation_rows = Escalation.objects.select_related(
         "customer", "customer__currency", "raised_by", "assigned_to"
     ).in_bulk([pk for kind, pk, _ in ordered if kind == "escalation"])
@@ -181,9 +247,26 @@ def inbox_for(user, *, limit: int = INBOX_PAGE_SIZE) -> list[InboxItem]:
     order_rows = Order.objects.select_related(
         "customer", "customer__currency", "assigned_to", "currency"
     ).in_bulk([pk for kind, pk, _ in ordered if kind == "order"])
+    dispute_rows = Dispute.objects.select_related(
+        "customer", "customer__currency", "reason", "assignee"
+    ).in_bulk([pk for kind, pk, _ in ordered if kind == "dispute"])
+    review_rows = CreditReviewDate.objects.select_related("customer", "customer__currency").in_bulk(
+        [pk for kind, pk, _ in ordered if kind == "review"]
+    )
+    application_rows = CreditApplication.objects.select_related(
+        "assigned_to", "requested_terms"
+    ).in_bulk([pk for kind, pk, _ in ordered if kind == "application"])
     items = []
     for kind, pk, at in ordered:
-        if kind == "escalation":
+        if kind == "application":
+            items.append(InboxItem(kind, at, None, application=application_rows[pk]))
+        elif kind == "review":
+            row = review_rows[pk]
+            items.append(InboxItem(kind, at, row.customer, review=row))
+        elif kind == "dispute":
+            row = dispute_rows[pk]
+            items.append(InboxItem(kind, at, row.customer, dispute=row))
+        elif kind == "escalation":
             row = escalation_rows[pk]
             items.append(InboxItem(kind, at, row.customer, escalation=row))
         elif kind == "order":

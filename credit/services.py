@@ -17,16 +17,17 @@ from django.utils import timezone
 from accounts.audit import audit_record, snapshot
 from accounts.errors import ServiceError
 from accounts.models import CreditStatus, Currency, Customer
-from accounts.money import to_money
+from accounts.money import in_minor_units, to_money
 from collections_app.models import ActivityKind, Escalation, EscalationStatus
 from collections_app.services.activities import activity_add
 from collections_app.services.escalations import escalation_resolve
 from collections_app.services.queue import queue_state_refresh
 
-from . import selectors
+from . import risk, selectors
 from .models import (
     LIMIT_REQUEST_TRANSITIONS,
     STATUSES_WITH_UNTIL,
+    SYSTEM_REASONS,
     CreditAuthority,
     CreditChange,
     CreditChangeKind,
@@ -35,7 +36,7 @@ from .models import (
     LimitRequestStatus,
 )
 
-PERSON_REASON_CODES = set(CreditReason.values) - {CreditReason.LAPSED}
+PERSON_REASON_CODES = set(CreditReason.values) - SYSTEM_REASONS
 KEEP_STATUS = "keep"
 
 
@@ -174,6 +175,7 @@ def credit_limit_set(
     reason, comment = _check_reason(reason, comment)
     with transaction.atomic():
         locked = _lock(customer)
+        in_minor_units(limit, locked.currency, field="limit")
         if limit == locked.credit_limit:
             raise ServiceError(
                 f"the limit is already {_money_text(limit, locked.currency_id)}",
@@ -526,3 +528,9 @@ def credit_authority_set(*, actor, user, amount: Decimal | str, currency: str) -
             after={**snapshot(authority, ["amount", "currency"]), "user": user.pk},
         )
     return authority
+
+
+def risk_scores_refresh(*, today: datetime.date | None = None) -> int:
+    """Score every customer from its payment behaviour (``credit.risk``): the nightly run,
+    set-based, safe to run twice. Returns the number of customers scored."""
+    return risk.risk_compute(today=today)

@@ -6,9 +6,15 @@ from . import order_views, views
 
 urlpatterns = [
     path("", views.inbox, name="credit_inbox"),
+    path("applications/", views.applications, name="credit_applications"),
+    path("applications/<int:pk>/", views.application_page, name="credit_application"),
+    path("applications/<int:pk>/pdf/", views.application_pdf_view, name="credit_application_pdf"),
+    path("rules/", views.hold_rules, name="credit_hold_rules"),
+    path("rules/<int:pk>/", views.hold_rules, name="credit_hold_rule"),
     path("customers/<int:pk>/", views.customer_credit, name="credit_customer"),
     path("customers/<int:pk>/status/", views.status_set, name="credit_status_set"),
     path("customers/<int:pk>/limit/", views.limit_set, name="credit_limit_set"),
+    path("customers/<int:pk>/review/", views.review_record, name="credit_review_record"),
     path(
         "customers/<int:pk>/escalation/",
         views.escalation_decide,

@@ -6,21 +6,40 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import redirect, render
+from django.db.models import Count, Q
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.errors import ServiceError
 from accounts.selectors import customer_for
 
-from . import selectors, services
+from . import reviews, risk, selectors, services
+from .applications import (
+    application_pdf,
+    credit_application_decide,
+    credit_application_submit,
+)
 from .forms import (
+    ApplicationDecisionForm,
+    CreditApplicationForm,
     CreditLimitForm,
+    CreditReviewForm,
     CreditStatusForm,
     EscalationDecisionForm,
+    HoldRuleForm,
     LimitRequestDecisionForm,
 )
-from .models import CreditChange, LimitChangeRequest
+from .hold_rules import hold_rule_save, rule_hits_of
+from .models import (
+    ApplicationStatus,
+    CreditApplication,
+    CreditChange,
+    HoldRule,
+    LimitChangeRequest,
+)
 
 CHANGE = "credit.change_credit"
 INBOX = "credit.view_credit_inbox"
@@ -49,7 +68,12 @@ def navigation_entries(request) -> list[tuple[str, str]]:
 def inbox(request):
     if not request.user.has_perm(INBOX):
         raise PermissionDenied
-    return render(request, "credit/inbox.html", {"items": selectors.inbox_for(request.user)})
+    items = selectors.inbox_for(request.user)
+    # past one page, the count beside the title is the whole inbox's, not the page's
+    waiting = len(items) if len(items) < selectors.INBOX_PAGE_SIZE else None
+    if waiting is None:
+        waiting = selectors.inbox_count(request.user)
+    return render(request, "credit/inbox.html", {"items": items, "waiting": waiting})
 
 
 @login_required
@@ -77,9 +101,19 @@ def _page(request, customer, bound: dict | None = None, status: int = 200):
             )
         if pending is not None and pending.requested_by_id != request.user.pk:
             forms["request"] = bound.get("request") or LimitRequestDecisionForm(prefix="request")
+        if pending is None:
+            forms["review"] = bound.get("review") or CreditReviewForm(
+                prefix="review",
+                initial={"limit": customer.credit_limit, "terms": customer.payment_terms_id},
+            )
     context = {
         "customer": customer,
         "exposure": selectors.exposure_for(customer),
+        "risk": risk.risk_of(customer),
+        "rule_hits": rule_hits_of(customer),
+        "review_date": reviews.review_due(customer),
+        "reviews": reviews.review_history(customer)[:10],
+        "today": timezone.localdate(),
         "history": selectors.credit_history(customer)[:50],
         "escalation": escalation,
         "pending": pending,
@@ -210,3 +244,219 @@ def limit_request_decide(request, pk: int):
         perform=perform,
         form=lambda customer: LimitRequestDecisionForm(request.POST, prefix="request"),
     )
+
+
+@require_POST
+@login_required
+def review_record(request, pk: int):
+    def perform(customer, data):
+        if selectors.pending_limit_request(customer) is not None:
+            raise ServiceError("decide the pending limit request first", field="limit")
+        review = reviews.credit_review_record(
+            actor=request.user,
+            customer=customer,
+            financials=data["financials"],
+            limit=data["limit"].strip().replace(",", ""),
+            terms=data["terms"],
+            comment=data["comment"],
+            next_review_on=data["next_review_on"],
+        )
+        forwarded = " (the new limit was forwarded for approval)" if review.limit_request else ""
+        return f"Review recorded{forwarded}; next review {review.next_review_on.isoformat()}."
+
+    return _act(
+        request,
+        pk,
+        key="review",
+        perform=perform,
+        form=lambda customer: CreditReviewForm(request.POST, prefix="review"),
+    )
+
+
+# --- hold rules ------------------------------------------------------------------------------
+
+
+def _rule_initial(rule: HoldRule) -> dict:
+    return {
+        "name": rule.name,
+        "kind": rule.kind,
+        "action": rule.action,
+        "over_limit_pct": rule.over_limit_pct,
+        "days": rule.days,
+        "amount": rule.amount,
+        "currency": rule.currency_id,
+        "lift_when_clear": rule.lift_when_clear,
+        "active": rule.active,
+    }
+
+
+@login_required
+def hold_rules(request, pk: int | None = None):
+    """The rules and a form to add one (or, with ``pk``, to change that one)."""
+    if not request.user.has_perm(CHANGE):
+        raise PermissionDenied
+    rule = get_object_or_404(HoldRule, pk=pk) if pk is not None else None
+    status = 200
+    if request.method == "POST":
+        form = HoldRuleForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                saved = hold_rule_save(
+                    actor=request.user,
+                    rule=rule,
+                    name=data["name"],
+                    kind=data["kind"],
+                    action=data["action"],
+                    active=data["active"],
+                    lift_when_clear=data["lift_when_clear"],
+                    over_limit_pct=data["over_limit_pct"].strip() or None,
+                    days=data["days"],
+                    amount=data["amount"].strip().replace(",", "") or None,
+                    currency=data["currency"].code if data["currency"] else None,
+                )
+            except ServiceError as error:
+                form.add_error(error.field if error.field in form.fields else None, error.message)
+            else:
+                messages.success(request, f"Rule “{saved.name}” saved.")
+                return redirect("credit_hold_rules")
+        status = 400
+    else:
+        form = HoldRuleForm(initial=_rule_initial(rule) if rule else None)
+    context = {
+        "rules": HoldRule.objects.annotate(
+            open_hits=Count("hits", filter=Q(hits__cleared_at__isnull=True))
+        ).order_by("name"),
+        "form": form,
+        "editing": rule,
+    }
+    return render(request, "credit/hold_rules.html", context, status=status)
+
+
+def queue_exposure_column(states: list) -> tuple[str, dict[int, dict]]:
+    """The exposure column of the call queue (hook in ``collections_app.queue_views``): the
+    page's accounts in one exposure statement, whatever the page size."""
+    exposures = selectors.exposures_for([state.customer for state in states])
+    cells = {}
+    for customer_id, exposure in exposures.items():
+        note = "no limit" if exposure.used_pct is None else f"{exposure.used_pct}% of limit"
+        if exposure.is_group:
+            note += f", {exposure.accounts} accounts"
+        if exposure.missing_rates:
+            note += f"; no rate for {', '.join(exposure.missing_rates)}"
+        cells[customer_id] = {
+            "amount": exposure.total,
+            "currency": exposure.currency,
+            "note": note,
+        }
+    return "Exposure", cells
+
+
+# --- credit applications ------------------------------------------------------------------------
+
+
+def _applications_page(request, form, status: int = 200):
+    context = {
+        "form": form,
+        "applications": CreditApplication.objects.select_related(
+            "assigned_to", "requested_terms", "currency", "customer"
+        ).order_by("-submitted_at", "-id")[:100],
+    }
+    return render(request, "credit/applications.html", context, status=status)
+
+
+@login_required
+def applications(request):
+    """The applications, newest first, and the form for a new one."""
+    if not request.user.has_perm(CHANGE):
+        raise PermissionDenied
+    if request.method != "POST":
+        return _applications_page(request, CreditApplicationForm())
+    form = CreditApplicationForm(request.POST)
+    if form.is_valid():
+        data = dict(form.cleaned_data)
+        try:
+            created = credit_application_submit(
+                actor=request.user,
+                currency=data.pop("currency").code,
+                requested_limit=data.pop("requested_limit").strip().replace(",", ""),
+                requested_terms=data.pop("requested_terms"),
+                **data,
+            )
+        except ServiceError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+        else:
+            messages.success(
+                request,
+                f"Application of {created.company_name} sent to "
+                f"{created.assigned_to.get_username()} for a decision.",
+            )
+            return redirect("credit_application", pk=created.pk)
+    return _applications_page(request, form, status=400)
+
+
+@login_required
+def application_page(request, pk: int):
+    if not request.user.has_perm(CHANGE):
+        raise PermissionDenied
+    application = get_object_or_404(
+        CreditApplication.objects.select_related(
+            "submitted_by", "assigned_to", "decided_by", "requested_terms", "approved_terms"
+        ),
+        pk=pk,
+    )
+    form = None
+    status = 200
+    can_decide = (
+        application.status == ApplicationStatus.PENDING
+        and application.submitted_by_id != request.user.pk
+    )
+    if can_decide:
+        form = ApplicationDecisionForm(
+            request.POST or None,
+            initial={
+                "limit": application.requested_limit,
+                "terms": application.requested_terms_id,
+            },
+        )
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            try:
+                credit_application_decide(
+                    actor=request.user,
+                    application=application,
+                    approve=data["decision"] == "approve",
+                    comment=data["comment"],
+                    limit=data["limit"].strip().replace(",", "") or None,
+                    terms=data["terms"],
+                )
+            except ServiceError as error:
+                form.add_error(error.field if error.field in form.fields else None, error.message)
+            else:
+                messages.success(request, "Decision recorded.")
+                return redirect("credit_application", pk=application.pk)
+        if request.method == "POST":
+            status = 400
+    elif request.method == "POST":
+        raise PermissionDenied
+    return render(
+        request,
+        "credit/application.html",
+        {"application": application, "form": form},
+        status=status,
+    )
+
+
+@login_required
+def application_pdf_view(request, pk: int):
+    if not request.user.has_perm(CHANGE):
+        raise PermissionDenied
+    application = get_object_or_404(
+        CreditApplication.objects.select_related(
+            "decided_by", "requested_terms", "approved_terms", "customer"
+        ),
+        pk=pk,
+    )
+    response = HttpResponse(application_pdf(application), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="credit-application-{pk}.pdf"'
+    return response

@@ -59,6 +59,7 @@ def test_get_returns_status_limit_and_exposure(collector, customer):
             "missing_rates": [],
         },
         "pending_limit_request": None,
+        "risk": None,
     }
 
 

@@ -130,3 +130,16 @@ def test_a_customer_with_nothing_open_has_zero_exposure(db):
         Decimal("0.00"),
         Decimal("100.00"),
     )
+
+
+def test_a_payment_the_bank_returned_no_longer_lowers_the_exposure():
+    customer = CustomerFactory(credit_limit=Decimal("1000.00"))
+    invoice(customer, "600.00")
+    bounced = payment(customer, "200.00")
+    assert exposure_for(customer).total == Decimal("400.00")
+
+    ledger.payment_void(
+        actor=None, payment=bounced, return_date=datetime.date(2026, 2, 5), reason="NSF"
+    )
+
+    assert exposure_for(customer).total == Decimal("600.00")

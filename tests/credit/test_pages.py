@@ -25,6 +25,11 @@ WRITES = {
     "credit_limit_set": {"limit-limit": "10.00", "limit-reason": "legal"},
     "credit_escalation_decide": {"decision-status": "keep", "decision-reason": "legal"},
     "credit_limit_request_decide": {"request-decision": "reject", "request-comment": "no"},
+    "credit_review_record": {
+        "review-financials": "ok",
+        "review-limit": "1.00",
+        "review-terms": "1",
+    },
 }
 ROUTES: set[str] = {"credit_customer", *WRITES}
 
@@ -130,7 +135,7 @@ def test_a_collector_sees_the_credit_status_but_cannot_change_it(collector, cust
     assert page.status_code == 200
     assert b'id="credit-status">Good standing<' in page.content
     assert b"Change credit status" not in page.content
-    assert [r.status_code for r in refused] == [403, 403, 403, 403]
+    assert [r.status_code for r in refused] == [403] * len(WRITES)
     assert _state() == before
 
 
@@ -222,3 +227,18 @@ def test_deciding_an_escalation_from_the_credit_page_closes_it(manager, collecto
     assert response.status_code == 302
     assert Escalation.objects.get().status == "resolved"
     assert Customer.objects.get(pk=customer.pk).credit_status == "hold"
+
+
+def test_past_one_page_the_inbox_says_how_many_wait_in_all(manager, monkeypatch):
+    from credit import selectors
+
+    monkeypatch.setattr(selectors, "INBOX_PAGE_SIZE", 2)
+    for n in range(3):
+        escalation_raise(
+            actor=None, customer=CustomerFactory(external_ref=f"W{n}"), reason="over the limit"
+        )
+
+    page = logged_in(manager).get(reverse("credit_inbox"))
+
+    assert len(page.context["items"]) == 2
+    assert "3 waiting, the oldest 2 shown" in page.content.decode()

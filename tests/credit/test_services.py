@@ -15,7 +15,7 @@ from collections_app.models import Activity, ActivityKind, Escalation, QueueStat
 from collections_app.services import escalation_raise
 from credit import services
 from credit.models import CreditChange, LimitChangeRequest
-from tests.factories import invoice
+from tests.factories import CustomerFactory, invoice
 
 pytestmark = pytest.mark.django_db
 
@@ -455,3 +455,17 @@ def test_an_end_date_without_a_new_status_is_refused_on_an_escalation(manager, c
 
     assert refused.value.field == "until"
     assert _state(customer) == before
+
+
+def test_a_limit_with_more_places_than_its_currency_has_is_refused(manager):
+    yen = CustomerFactory(currency_id="JPY", credit_limit=Decimal("100000"))
+    before = _state(yen)
+
+    with pytest.raises(ServiceError) as refused:
+        services.credit_limit_set(
+            actor=manager, customer=yen, limit="150000.50", reason="financial_statements"
+        )
+
+    assert refused.value.field == "limit"
+    assert "JPY amounts have no decimal places" in refused.value.message
+    assert _state(yen) == before

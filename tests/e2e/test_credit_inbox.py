@@ -37,6 +37,7 @@ def _book():
     escalation_raise(
         actor=collector, customer=northwind, reason="Over the limit and refuses to pay INV-100231"
     )
+    services.risk_scores_refresh()
     return northwind, bluewater
 
 
@@ -58,6 +59,10 @@ def test_credit_manager_decides_an_escalation_and_changes_limits(page, screensho
     page.get_by_role("link", name="Northwind Packaging Co.").click()
     page.get_by_role("heading", name="Open escalation").wait_for()
     assert page.locator("#exposure").inner_text() == "48,200.00 USD"
+    assert page.locator("#risk-class").inner_text() == "Medium"
+    assert page.locator("#risk-factors li").all_inner_texts() == [
+        "over its credit limit (121% used)"
+    ]
     screenshot("credit-page-escalation")
 
     decision = page.get_by_role("form", name="Decide the escalation")
