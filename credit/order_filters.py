@@ -20,6 +20,7 @@ REASONS = [
     ("overdue", "Overdue invoices"),
     ("broken_promise", "Broken promise"),
     ("missing_rate", "Missing exchange rate"),
+    ("risk_high", "High risk class"),
 ]
 
 # sort key → the order of the rows; each ends on pk so pages are stable
