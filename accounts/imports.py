@@ -239,7 +239,9 @@ class _Writer:
                 return
             changes = self._changes(line, customer)
             if changes:
-                customer_update(actor=self.actor, customer=customer, **changes)
+                customer_update(
+                    actor=self.actor, customer=customer, credit_source="import", **changes
+                )
             contact_added = self._add_contact(line, customer)
         except ServiceError as exc:
             column = SERVICE_FIELD_COLUMNS.get(exc.field or "", exc.field)
@@ -254,6 +256,7 @@ class _Writer:
         parent = self.customers[line.parent_ref] if line.parent_ref else None
         return customer_create(
             actor=self.actor,
+            credit_source="import",
             external_ref=line.external_ref,
             name=line.name,
             currency=self.currencies[line.currency],

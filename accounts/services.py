@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 
 from .audit import audit_record, snapshot
 from .errors import ServiceError
-from .hooks import run_customer_changed
+from .hooks import CREDIT_FIELDS, run_credit_recorded, run_customer_changed
 from .models import Contact, CreditStatus, Currency, Customer, PaymentTerms
 from .money import to_money
 
@@ -88,8 +88,11 @@ def customer_create(
     currency: Currency | str,
     payment_terms: PaymentTerms | None = None,
     credit_limit: Decimal | str = Decimal("0"),
+    credit_source: str = "admin",
     **extra: Any,
 ) -> Customer:
+    """A new account; a limit (or a status other than good) it starts with is the first row
+    of its credit history, with ``credit_source`` as the reason."""
     external_ref = (external_ref or "").strip()
     if not external_ref:
         raise ServiceError("external_ref is required", field="external_ref")
@@ -114,6 +117,18 @@ def customer_create(
                 instance=customer,
                 after=snapshot(customer, CUSTOMER_FIELDS),
             )
+            starting = {"credit_status": CreditStatus.GOOD, "credit_limit": Decimal("0.00")}
+            run_credit_recorded(
+                actor=actor,
+                customer=customer,
+                changes={
+                    k: (first, getattr(customer, k))
+                    for k, first in starting.items()
+                    if getattr(customer, k) != first
+                },
+                source=credit_source,
+                created=True,
+            )
     except IntegrityError:
         if Customer.objects.filter(external_ref=external_ref).exists():
             raise ServiceError(
@@ -123,8 +138,18 @@ def customer_create(
     return customer
 
 
-def customer_update(*, actor, customer: Customer, **changes: Any) -> Customer:
-    """Change account settings; credit limit, status and collector changes are audited."""
+def customer_update(
+    *,
+    actor,
+    customer: Customer,
+    credit_source: str = "admin",
+    credit_comment: str = "",
+    **changes: Any,
+) -> Customer:
+    """Change account settings; credit limit, status and collector changes are audited, and
+    a credit status or limit change goes into credit's history with ``credit_source`` (the
+    path it came by: "admin", "import", "dunning") as its reason. A person deciding on credit
+    uses credit's own services, which ask for a reason code."""
     unknown = set(changes) - UPDATABLE
     if unknown:
         raise ServiceError(f"cannot change: {', '.join(sorted(unknown))}")
@@ -136,6 +161,7 @@ def customer_update(*, actor, customer: Customer, **changes: Any) -> Customer:
         if "currency" in changes and changes["currency"].pk != locked.currency_id:
             _refuse_currency_change(locked)
         before = snapshot(locked, list(changes))
+        before_values = {k: getattr(locked, k) for k in CREDIT_FIELDS}
         for name, value in changes.items():
             setattr(locked, name, value)
         after = snapshot(locked, list(changes))
@@ -150,6 +176,15 @@ def customer_update(*, actor, customer: Customer, **changes: Any) -> Customer:
                 after={k: after[k] for k in changed},
             )
             run_customer_changed(locked.pk, changed)
+            run_credit_recorded(
+                actor=actor,
+                customer=locked,
+                changes={
+                    k: (before_values[k], getattr(locked, k)) for k in changed if k in CREDIT_FIELDS
+                },
+                source=credit_source,
+                comment=credit_comment,
+            )
     for name in changes:
         setattr(customer, name, getattr(locked, name))
     return customer

@@ -7,13 +7,17 @@ class CreditConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts import context_processors
+        from accounts import hooks as account_hooks
         from collections_app import queue_views, workspace_extensions
         from invoices import hooks
 
         from .order_services import orders_recheck_after_cash
         from .order_views import release_navigation_entries
+        from .services import credit_recorded
         from .views import navigation_entries, queue_exposure_column, workspace_context
 
+        if credit_recorded not in account_hooks.credit_recorded_hooks:
+            account_hooks.credit_recorded_hooks.append(credit_recorded)
         if queue_exposure_column not in queue_views.queue_column_hooks:
             queue_views.queue_column_hooks.append(queue_exposure_column)
         if workspace_context not in workspace_extensions.context_hooks:

@@ -28,10 +28,20 @@ class CreditReason(models.TextChoices):
     LAPSED = "lapsed", "Until date passed"
     # written by the nightly hold rules (credit.hold_rules); not offered on forms
     RULE = "rule", "Hold rule"
+    # written through accounts' own paths or by dunning (accounts.hooks.credit_recorded_hooks)
+    ADMIN = "admin", "Changed in the admin"
+    IMPORT = "import", "Customer import"
+    DUNNING = "dunning", "Dunning level"
 
 
-# The reasons a person may give; LAPSED and RULE are the system's own.
-SYSTEM_REASONS = {CreditReason.LAPSED, CreditReason.RULE}
+# The reasons a person may give; the others are the system's own.
+SYSTEM_REASONS = {
+    CreditReason.LAPSED,
+    CreditReason.RULE,
+    CreditReason.ADMIN,
+    CreditReason.IMPORT,
+    CreditReason.DUNNING,
+}
 PERSON_REASONS = [choice for choice in CreditReason.choices if choice[0] not in SYSTEM_REASONS]
 # Only a hold or a watch may be given an end date: "good" needs none, a stop is for good.
 STATUSES_WITH_UNTIL = {CreditStatus.WATCH, CreditStatus.HOLD}

@@ -505,6 +505,83 @@ def credit_holds_lapse(*, today: datetime.date | None = None) -> list[CreditChan
     return lapsed
 
 
+SOURCE_REASONS = {
+    "admin": CreditReason.ADMIN,
+    "import": CreditReason.IMPORT,
+    "dunning": CreditReason.DUNNING,
+}
+
+
+def credit_recorded(
+    *,
+    actor,
+    customer: Customer,
+    changes: dict[str, tuple],
+    source: str,
+    comment: str = "",
+    created: bool = False,
+) -> list[CreditChange]:
+    """History for a status or limit that accounts' own paths (admin, CSV import, a new
+    customer) or dunning wrote (``accounts.hooks.credit_recorded_hooks``): the change's
+    row with the path as the reason, and, for an existing account, its timeline line. The
+    field itself is already written and audited by ``customer_update``/``customer_create``,
+    in the same transaction."""
+    reason = SOURCE_REASONS.get(source)
+    if reason is None:
+        raise ServiceError(f"unknown source of a credit change {source!r}", field="source")
+    who = _actor_or_none(actor)
+    made = []
+    if "credit_status" in changes:
+        before, after = changes["credit_status"]
+        made.append(
+            CreditChange.objects.create(
+                customer=customer,
+                kind=CreditChangeKind.STATUS,
+                status_before=before,
+                status_after=after,
+                reason=reason,
+                comment=comment,
+                actor=who,
+            )
+        )
+        summary = f"Credit status: {CreditStatus(before).label} → {CreditStatus(after).label}"
+        if not created:
+            activity_add(
+                actor=actor,
+                customer=customer,
+                kind=ActivityKind.CREDIT,
+                summary=f"{summary} ({reason.label})",
+                note=comment,
+            )
+    if "credit_limit" in changes:
+        before, after = changes["credit_limit"]
+        made.append(
+            CreditChange.objects.create(
+                customer=customer,
+                kind=CreditChangeKind.LIMIT,
+                limit_before=before,
+                limit_after=after,
+                currency_id=customer.currency_id,
+                reason=reason,
+                comment=comment,
+                actor=who,
+            )
+        )
+        currency = customer.currency_id
+        if not created:
+            activity_add(
+                actor=actor,
+                customer=customer,
+                kind=ActivityKind.CREDIT,
+                summary=(
+                    f"Credit limit: {_money_text(before, currency)} → "
+                    f"{_money_text(after, currency)} ({reason.label})"
+                ),
+                note=comment,
+            )
+    return made
+
+
 def credit_authority_set(*, actor, user, amount: Decimal | str, currency: str) -> CreditAuthority:
     """Give ``user`` a credit authority (the highest limit they may set themselves)."""
     amount = to_money(amount, field="amount")

@@ -301,7 +301,13 @@ def _escalate(comm: DunningCommunication) -> None:
     reason = f"Dunning reached {comm.level.name} (level {comm.level.number})"
     if action == EscalationAction.CREDIT_HOLD:
         if comm.customer.credit_status in (CreditStatus.GOOD, CreditStatus.WATCH):
-            customer_update(actor=None, customer=comm.customer, credit_status=CreditStatus.HOLD)
+            customer_update(
+                actor=None,
+                customer=comm.customer,
+                credit_status=CreditStatus.HOLD,
+                credit_source="dunning",
+                credit_comment=reason,
+            )
     elif action in (EscalationAction.AGENCY, EscalationAction.NOTIFY_MANAGER):
         if action == EscalationAction.AGENCY:
             reason += ": mark for agency placement"

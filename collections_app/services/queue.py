@@ -140,7 +140,9 @@ fu AS (
            MIN(f.due_date) FILTER (WHERE f.due_date > %(today)s) AS next_due
     FROM collections_app_followup f
     JOIN target t ON t.id = f.customer_id
-    WHERE f.status = 'open'
+    -- an escalation's follow-up is the credit manager's, worked in the credit inbox: it
+    -- does not make the account the collector's work of the day
+    WHERE f.status = 'open' AND f.escalation_id IS NULL
     GROUP BY f.customer_id
 ),
 contact AS (

@@ -110,3 +110,19 @@ def test_the_nightly_tasks_sweep_promises_and_refresh_every_score(alice):
     assert tasks.promise_sweep() == 0
     assert tasks.queue_refresh_all() == 2
     assert QueueState.objects.count() == 2
+
+
+def test_an_escalation_is_the_credit_managers_work_not_a_follow_up_in_the_collectors_queue(alice):
+    """Issue 12: escalations are decided in the credit inbox; the follow-up the escalation
+    leaves for the manager does not put the account on the collector's list of follow-ups
+    due, while a follow-up the collector scheduled still does."""
+    from collections_app.models import QueueState
+
+    credit_manager("carla")
+    escalated, scheduled = account(alice, "Escalated Ltd"), account(alice, "Scheduled Ltd")
+    services.escalation_raise(actor=alice, customer=escalated, reason="asks for a manager")
+    services.follow_up_schedule(actor=alice, customer=scheduled, due_date=today())
+
+    due = dict(QueueState.objects.values_list("customer__name", "follow_up_due_date"))
+    assert due == {"Escalated Ltd": None, "Scheduled Ltd": today()}
+    assert FollowUp.objects.get(customer=escalated).escalation is not None
