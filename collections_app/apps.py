@@ -26,6 +26,7 @@ class CollectionsAppConfig(AppConfig):
         from disputes import hooks as dispute_hooks
         from invoices import hooks as ledger_hooks
 
+        from .services.disputes import on_dispute_credited
         from .services.promises import on_cash_applied
         from .services.reactions import (
             on_customer_changed,
@@ -38,6 +39,7 @@ class CollectionsAppConfig(AppConfig):
             (ledger_hooks.ledger_changed_hooks, on_ledger_changed),
             (account_hooks.customer_changed_hooks, on_customer_changed),
             (dispute_hooks.dispute_changed_hooks, on_dispute_changed),
+            (dispute_hooks.dispute_credited_hooks, on_dispute_credited),
         ):
             if reaction not in hooks:
                 hooks.append(reaction)

@@ -23,7 +23,7 @@ from invoices import services as ledger
 from invoices.models import Invoice
 
 from .attachments import checked_upload
-from .hooks import run_dispute_changed
+from .hooks import run_dispute_changed, run_dispute_credited
 from .models import (
     ACTIVE_STATUSES,
     DISPUTE_TRANSITIONS,
@@ -347,6 +347,8 @@ def dispute_move(
             before={"status": before},
             after=after,
         )
+        if memo is not None:
+            run_dispute_credited(actor=actor, dispute=dispute, memo=memo)
         run_dispute_changed([dispute.customer_id])
     return dispute
 

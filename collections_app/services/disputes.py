@@ -69,3 +69,22 @@ def dispute_close(
             note=resolution.strip(),
         )
     return dispute
+
+
+def on_dispute_credited(*, actor, dispute: Dispute, memo) -> None:
+    """A dispute resolved with credit (on the dispute page or by an approved proposal): the
+    credit memo and the invoices it was applied to, on the account's timeline."""
+    numbers = ", ".join(
+        memo.applications.order_by("invoice__number").values_list("invoice__number", flat=True)
+    )
+    activity_add(
+        actor=actor,
+        customer=dispute.customer,
+        kind=ActivityKind.DISPUTE,
+        summary=(
+            f"Credit memo {memo.number} of {memo.amount:,.2f} {memo.currency_id} applied to "
+            f"{numbers}: dispute {dispute.pk} resolved, "
+            f"{DisputeOutcome(dispute.outcome).label.lower()}"
+        ),
+        note=dispute.resolution,
+    )

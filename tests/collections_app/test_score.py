@@ -205,3 +205,25 @@ def test_the_queue_shows_only_my_accounts_even_to_a_team_viewer_by_default(alice
 
     assert _queue(alice) == ["Mine"]
     assert [s.customer.name for s in queue_for(alice, QueueFilters(owner="all"))] == ["Mine"]
+
+
+def test_the_workspace_and_the_queue_set_aside_only_the_disputed_part(alice):
+    """An invoice of 1,000 with 200 in dispute: 800 is collectable on the workspace's tile as
+    in the queue's stored figure, and a fully disputed invoice counts nothing."""
+    from collections_app.selectors import collectable_overdue
+
+    customer = account(alice, "Partly")
+    part = overdue_invoice(customer, "1000.00", days_late=40)
+    whole = overdue_invoice(customer, "300.00", days_late=10)
+    services.dispute_raise(
+        actor=alice,
+        customer=customer,
+        invoice_ids=[part.pk, whole.pk],
+        reason_code="pricing",
+        amounts={part.pk: Decimal("200.00"), whole.pk: Decimal("300.00")},
+    )
+
+    tile = collectable_overdue(customer, today=today())
+    state = _state(customer)
+    assert tile == {customer.currency_id: Decimal("800.00")}
+    assert (state.overdue_amount, state.disputed_amount) == (Decimal("800.00"), Decimal("500.00"))

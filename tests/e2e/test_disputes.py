@@ -170,6 +170,20 @@ def test_a_sales_resolver_proposes_a_credit_the_credit_manager_approves_it(page,
     page.goto(f"/invoices/{a.pk}/")
     page.get_by_text(f"credit memo CM-D{first.pk}-1").wait_for()
     screenshot("invoice_with_dispute_credit_memo")
+    # ... and on the account's page: the timeline says which memo went where, and the
+    # invoice's open amount is what is left
+    page.goto(f"/customers/{northwind.pk}/")
+    line = page.locator("ol.timeline li", has_text=f"Credit memo CM-D{first.pk}-1")
+    assert (
+        f"Credit memo CM-D{first.pk}-1 of 600.00 USD applied to INV-100231: dispute "
+        f"{first.pk} resolved, partial credit"
+    ) in line.inner_text()
+    assert "4,200.00" in page.locator("tr", has_text="INV-100231").first.inner_text()
+    # the tile and the line above it agree: 250 of INV-100377 is in dispute, not all of it
+    tile = page.locator(".tiles > *", has_text="Collectable overdue").inner_text()
+    assert "7,050.00 USD" in tile
+    assert "7,050 USD collectable overdue" in page.locator("#workspace").inner_text()
+    screenshot("workspace_with_dispute_credit_memo")
 
     # the reports: the Pareto chart drawn
     page.goto("/disputes/reports/")
