@@ -88,6 +88,17 @@ def test_an_order_arrives_held_and_the_credit_manager_releases_it(
     colin.get_by_text("This order is above your release authority").wait_for()
     assert colin.get_by_role("form", name="Release the order").count() == 0
     colin.screenshot(path=str(_artifact("order-collector-above-authority")), full_page=True)
+    # on the account's workspace the collector sees both open orders, the held one with why
+    northwind = Order.objects.get(external_ref="SO-10045").customer
+    colin.goto(f"/customers/{northwind.pk}/")
+    panel = colin.locator("section.orders-panel")
+    panel.get_by_role("heading", name="Open orders").wait_for()
+    held = panel.locator("tr", has_text="SO-10045").inner_text()
+    assert "9,000.00 USD" in held and "Held for credit review" in held
+    why = panel.get_by_role("list", name="Why SO-10045 is held").inner_text()
+    assert "over the limit 40,000.00 USD by 5,000.00 USD" in why
+    assert "Released" in panel.locator("tr", has_text="SO-10046").inner_text()
+    panel.screenshot(path=str(_artifact("order-workspace-panel")))
     collector.close()
     assert Order.objects.get(external_ref="SO-10045").status == "held"
 
