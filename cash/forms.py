@@ -96,7 +96,52 @@ class WriteOffForm(forms.Form):
 
 
 class BankFileForm(forms.Form):
-    file = forms.FileField(label="Statement file (camt.053/054 XML, BAI2 or MT940)")
+    file = forms.FileField(
+        label="Statement file (camt.053/054 XML, BAI2, MT940, lockbox, or CSV with a mapping)"
+    )
+    csv_mapping = forms.ModelChoiceField(
+        queryset=None,
+        required=False,
+        label="CSV column mapping",
+        empty_label="— not a CSV file —",
+    )
+
+    def __init__(self, *args, **kwargs):
+        from .models import BankCsvMapping
+
+        super().__init__(*args, **kwargs)
+        self.fields["csv_mapping"].queryset = BankCsvMapping.objects.all()
+
+
+class CsvMappingForm(forms.ModelForm):
+    delimiter = forms.ChoiceField(
+        choices=[(",", "comma ,"), (";", "semicolon ;"), ("\t", "tab"), ("|", "pipe |")]
+    )
+
+    class Meta:
+        from .models import BankCsvMapping
+
+        model = BankCsvMapping
+        fields = [
+            "name",
+            "account",
+            "delimiter",
+            "has_header",
+            "date_column",
+            "date_format",
+            "amount_column",
+            "decimal_comma",
+            "currency_column",
+            "currency",
+            "reference_column",
+            "payer_name_column",
+            "payer_account_column",
+            "remittance_column",
+        ]
+        help_texts = {
+            "date_column": "the header's title, or the column's number (1 = the first)",
+            "date_format": "as Python writes it: %Y-%m-%d, %d.%m.%Y, %m/%d/%Y",
+        }
 
 
 class WriteOffDecisionForm(forms.Form):

@@ -14,8 +14,8 @@ from accounts.roles import CASH_VIEW, CASH_WORK
 from accounts.selectors import customers_for
 
 from . import selectors, services
-from .forms import BankFileForm
-from .models import BankTransaction, ImportStatus
+from .forms import BankFileForm, CsvMappingForm
+from .models import ImportStatus
 from .views import _require
 
 
@@ -38,7 +38,10 @@ def imports(request):
             else:
                 try:
                     bank_import = services.bank_import_upload(
-                        actor=request.user, file_name=upload.name, content=upload.read()
+                        actor=request.user,
+                        file_name=upload.name,
+                        content=upload.read(),
+                        csv_mapping=form.cleaned_data.get("csv_mapping"),
                     )
                 except ServiceError as error:
                     form.add_error("file", error.message)
@@ -65,9 +68,7 @@ def import_detail(request, pk: int):
     context = {
         "job": bank_import,
         "running": bank_import.status in (ImportStatus.QUEUED, ImportStatus.RUNNING),
-        "transactions": bank_import.transactions.select_related(
-            "currency", "payment", "customer", "returns_payment"
-        ).order_by("line", "id"),
+        "transactions": selectors.bank_import_rows(bank_import),
     }
     if request.htmx:
         return render(request, "cash/_import_progress.html", context)
@@ -78,7 +79,7 @@ def import_detail(request, pk: int):
 @login_required
 def transaction_assign(request, pk: int):
     _require(request, CASH_WORK)
-    bank_transaction = get_object_or_404(BankTransaction, pk=pk)
+    bank_transaction = selectors.bank_transaction_for(pk)
     ref = (request.POST.get("customer") or "").strip()
     customer = customers_for(request.user).filter(external_ref__iexact=ref).first()
     if customer is None:
@@ -93,3 +94,37 @@ def transaction_assign(request, pk: int):
         return redirect("cash_unapplied")
     messages.success(request, f"Posted {payment.reference} to {customer.name}.")
     return redirect("cash_payment_apply", pk=payment.pk)
+
+
+@login_required
+def csv_mappings(request, pk: int | None = None):
+    """The saved CSV column mappings, one per bank, and the form to add or change one."""
+    _require(request, CASH_VIEW)
+    instance = selectors.csv_mapping(pk) if pk else None
+    form = CsvMappingForm(instance=instance)
+    status = 200
+    if request.method == "POST":
+        _require(request, CASH_WORK)
+        form = CsvMappingForm(request.POST, instance=instance)
+        if form.is_valid():
+            try:
+                mapping = services.csv_mapping_save(
+                    actor=request.user, mapping=form.save(commit=False)
+                )
+            except ServiceError as error:
+                form.add_error(error.field if error.field in form.fields else None, error.message)
+            else:
+                messages.success(request, f"Saved the CSV mapping {mapping.name}.")
+                return redirect("cash_csv_mappings")
+        status = 400
+    return render(
+        request,
+        "cash/csv_mappings.html",
+        {
+            "form": form,
+            "editing": instance,
+            "mappings": selectors.csv_mappings(),
+            "can_work": request.user.has_perm(CASH_WORK),
+        },
+        status=status,
+    )

@@ -18,6 +18,54 @@ class BankFileFormat(models.TextChoices):
     CAMT = "camt", "ISO 20022 camt.053 / camt.054"
     BAI2 = "bai2", "BAI2"
     MT940 = "mt940", "SWIFT MT940"
+    LOCKBOX = "lockbox", "Lockbox (fixed width)"
+    CSV = "csv", "CSV with a saved column mapping"
+
+
+class BankCsvMapping(models.Model):
+    """How one bank's CSV export reads: which column holds what. Columns are named by the
+    header row's titles, or by number (1 = the first) when the file has no header."""
+
+    name = models.CharField(max_length=80, unique=True)
+    account = models.CharField(max_length=60, help_text="the bank account the exports are of")
+    delimiter = models.CharField(max_length=1, default=",")
+    has_header = models.BooleanField(default=True)
+    date_column = models.CharField(max_length=60)
+    date_format = models.CharField(max_length=20, default="%Y-%m-%d")
+    amount_column = models.CharField(max_length=60, help_text="negative amounts are debits")
+    decimal_comma = models.BooleanField(default=False, help_text="1.234,56 rather than 1,234.56")
+    currency_column = models.CharField(max_length=60, blank=True)
+    currency = models.ForeignKey(
+        Currency,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="the file's currency, when no column holds it",
+    )
+    reference_column = models.CharField(max_length=60, blank=True)
+    payer_name_column = models.CharField(max_length=60, blank=True)
+    payer_account_column = models.CharField(max_length=60, blank=True)
+    remittance_column = models.CharField(max_length=60, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(currency_column="") | Q(currency__isnull=False),
+                name="csv_mapping_has_a_currency",
+                violation_error_message=(
+                    "name the currency column, or the one currency of the files"
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(delimiter__in=[",", ";", "\t", "|"]), name="csv_mapping_delimiter"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class ImportStatus(models.TextChoices):
@@ -34,6 +82,9 @@ class BankImport(models.Model):
     format = models.CharField(max_length=10, choices=BankFileFormat.choices)
     sha256 = models.CharField(max_length=64)
     content = models.BinaryField()
+    csv_mapping = models.ForeignKey(
+        BankCsvMapping, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     status = models.CharField(
         max_length=10, choices=ImportStatus.choices, default=ImportStatus.QUEUED
     )
@@ -160,6 +211,23 @@ class MatchSuggestion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.invoice_id} ({self.score}) for {self.payment_id}"
+
+
+class UnidentifiedMark(models.Model):
+    """Finance researched a payment and cannot tell what it pays: it stays on account,
+    flagged in the unapplied list with the note, until someone applies it."""
+
+    payment = models.OneToOneField(
+        Payment, on_delete=models.CASCADE, related_name="unidentified_mark"
+    )
+    note = models.CharField(max_length=200)
+    marked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    marked_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.payment_id} unidentified: {self.note}"
 
 
 class WriteOffStatus(models.TextChoices):

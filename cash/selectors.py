@@ -13,10 +13,12 @@ from invoices.models import CreditMemo, Invoice, Payment, PaymentStatus
 from invoices.selectors import credit_memos_for, invoices_for, payments_for
 
 from .models import (
+    BankCsvMapping,
     BankImport,
     BankTransaction,
     Direction,
     MatchSuggestion,
+    UnidentifiedMark,
     WriteOffRequest,
     WriteOffStatus,
 )
@@ -29,6 +31,7 @@ def unapplied_payments(user) -> QuerySet[Payment]:
     return (
         payments_for(user)
         .filter(status=PaymentStatus.POSTED, unapplied_amount__gt=0)
+        .select_related("unidentified_mark")
         .prefetch_related(
             Prefetch(
                 "suggestions",
@@ -37,6 +40,10 @@ def unapplied_payments(user) -> QuerySet[Payment]:
         )
         .order_by("received_date", "id")
     )
+
+
+def unidentified_mark(payment: Payment) -> UnidentifiedMark | None:
+    return UnidentifiedMark.objects.filter(payment=payment).select_related("marked_by").first()
 
 
 def unapplied_credit_memos(user) -> QuerySet[CreditMemo]:
@@ -50,6 +57,26 @@ def unidentified_credits() -> QuerySet[BankTransaction]:
         .select_related("currency")
         .order_by("booking_date", "id")
     )
+
+
+def bank_transaction_for(pk: int) -> BankTransaction:
+    """One bank row by id (finance's, like the unidentified list), or 404."""
+    return get_object_or_404(BankTransaction.objects.select_related("currency"), pk=pk)
+
+
+def bank_import_rows(bank_import: BankImport) -> QuerySet[BankTransaction]:
+    """Every row of an import in file order, with what it became."""
+    return bank_import.transactions.select_related(
+        "currency", "payment", "customer", "returns_payment"
+    ).order_by("line", "id")
+
+
+def csv_mappings() -> QuerySet[BankCsvMapping]:
+    return BankCsvMapping.objects.select_related("currency").order_by("name")
+
+
+def csv_mapping(pk: int) -> BankCsvMapping:
+    return get_object_or_404(BankCsvMapping, pk=pk)
 
 
 def bank_debits() -> QuerySet[BankTransaction]:
@@ -68,18 +95,22 @@ def credit_memo_for(user, pk: int) -> CreditMemo:
     return get_object_or_404(credit_memos_for(user), pk=pk)
 
 
-def open_invoices_for(user, source: Payment | CreditMemo) -> list[Invoice]:
+def open_invoices_qs(user, source: Payment | CreditMemo) -> QuerySet[Invoice]:
     """The invoices this money may settle: the payer's and its child accounts', in the
     money's currency, oldest due date first (the order cash is applied in by default)."""
-    return list(
+    return (
         invoices_for(user)
         .filter(
             Q(customer_id=source.customer_id) | Q(customer__parent_id=source.customer_id),
             currency_id=source.currency_id,
             open_amount__gt=0,
         )
-        .order_by("due_date", "issue_date", "id")[:OPEN_INVOICES_SHOWN]
+        .order_by("due_date", "issue_date", "id")
     )
+
+
+def open_invoices_for(user, source: Payment | CreditMemo) -> list[Invoice]:
+    return list(open_invoices_qs(user, source)[:OPEN_INVOICES_SHOWN])
 
 
 def oldest_first(invoices: list[Invoice], amount: Decimal) -> dict[int, Decimal]:

@@ -10,6 +10,12 @@ urlpatterns = [
     path("payments/new/", views.payment_new, name="cash_payment_new"),
     path("payments/<int:pk>/", views.payment_apply, name="cash_payment_apply"),
     path("payments/<int:pk>/void/", views.payment_void, name="cash_payment_void"),
+    path("payments/<int:pk>/short/", views.payment_short, name="cash_payment_short"),
+    path(
+        "payments/<int:pk>/unidentified/",
+        views.payment_unidentified,
+        name="cash_payment_unidentified",
+    ),
     path("credit-memos/new/", views.credit_memo_new, name="cash_credit_memo_new"),
     path("credit-memos/<int:pk>/", views.credit_memo_apply, name="cash_credit_memo_apply"),
     path(
@@ -21,6 +27,8 @@ urlpatterns = [
     path("write-offs/", views.write_offs, name="cash_write_offs"),
     path("write-offs/<int:pk>/decide/", views.write_off_decide, name="cash_write_off_decide"),
     path("imports/", import_views.imports, name="cash_imports"),
+    path("imports/csv-mappings/", import_views.csv_mappings, name="cash_csv_mappings"),
+    path("imports/csv-mappings/<int:pk>/", import_views.csv_mappings, name="cash_csv_mapping_edit"),
     path("imports/<int:pk>/", import_views.import_detail, name="cash_import_detail"),
     path(
         "bank-transactions/<int:pk>/assign/",

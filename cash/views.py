@@ -216,6 +216,15 @@ def _apply(request, source: Payment | CreditMemo, *, void_form=None):
             }
         )
     is_payment = isinstance(source, Payment)
+    suggestions = (
+        list(source.suggestions.select_related("invoice").filter(invoice__open_amount__gt=0))
+        if is_payment
+        else []
+    )
+    # a split over every suggestion, when they fit the money (the named or combined invoices)
+    split_total = sum((s.amount for s in suggestions), Decimal("0"))
+    if len(suggestions) < 2 or split_total > source.unapplied_amount:
+        split_total = None
     context = {
         "source": source,
         "is_payment": is_payment,
@@ -224,12 +233,10 @@ def _apply(request, source: Payment | CreditMemo, *, void_form=None):
         "form_error": errors.get(None),
         "applications": selectors.ledger_history(source),
         "live_ids": set(selectors.live_applications(source).values_list("pk", flat=True)),
-        "suggestions": (
-            list(source.suggestions.select_related("invoice").filter(invoice__open_amount__gt=0))
-            if is_payment
-            else []
-        ),
+        "suggestions": suggestions,
+        "split_total": split_total,
         "returned": getattr(source, "returned", None) if is_payment else None,
+        "unidentified": selectors.unidentified_mark(source) if is_payment else None,
         "can_work": request.user.has_perm(CASH_WORK),
         "reverse_form": ReverseForm(),
         "void_form": void_form or VoidForm(),
@@ -333,6 +340,47 @@ def payment_void(request, pk: int):
             )
             return redirect("cash_payment_apply", pk=payment.pk)
     return _apply(request, payment, void_form=form)
+
+
+@require_POST
+@login_required
+def payment_short(request, pk: int):
+    """Apply all of a payment to one invoice and open a deduction for what it is short."""
+    _require(request, CASH_WORK)
+    payment = selectors.payment_for(request.user, pk)
+    invoice = get_object_or_404(
+        selectors.open_invoices_qs(request.user, payment), pk=request.POST.get("invoice") or 0
+    )
+    try:
+        paid, dispute = services.payment_apply_short(
+            actor=request.user, payment=payment, invoice=invoice
+        )
+    except ServiceError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            f"Applied {paid:,.2f} {payment.currency_id} to {invoice.number} and opened "
+            f"deduction #{dispute.pk} for the rest.",
+        )
+    return redirect("cash_payment_apply", pk=payment.pk)
+
+
+@require_POST
+@login_required
+def payment_unidentified(request, pk: int):
+    """Flag the payment as unidentified with a note; it stays on account."""
+    _require(request, CASH_WORK)
+    payment = selectors.payment_for(request.user, pk)
+    try:
+        services.payment_mark_unidentified(
+            actor=request.user, payment=payment, note=request.POST.get("note", "")
+        )
+    except ServiceError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, f"Payment {payment.reference} is marked unidentified.")
+    return redirect("cash_payment_apply", pk=payment.pk)
 
 
 @login_required

@@ -11,9 +11,10 @@ import environ
 from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = BASE_DIR / "var"
 
 env = environ.Env()
+# The quickstart's state (embedded database, broker files, mail); a test runs it elsewhere.
+VAR_DIR = Path(env.str("DUNWELL_VAR_DIR", default=str(BASE_DIR / "var")))
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env.bool("DEBUG", default=False)
@@ -215,6 +216,9 @@ elif CELERY_BROKER_URL.startswith(("redis://", "rediss://", "redis+socket://")):
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=None)
 # Long exports may get workers of their own: `celery worker -Q exports` with this set to it.
 REPORTING_EXPORT_QUEUE = env.str("REPORTING_EXPORT_QUEUE", default="celery")
+# An export's file is offered for download this many days after it is written, then the
+# beat task reporting.tasks.exports_expire deletes it (the job stays in the user's history).
+REPORTING_EXPORT_KEEP_DAYS = env.int("REPORTING_EXPORT_KEEP_DAYS", default=7)
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -245,9 +249,26 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reporting.tasks.ar_snapshot_daily",
         "schedule": crontab(hour=0, minute=10),
     },
+    "exports-expire-nightly": {
+        "task": "reporting.tasks.exports_expire",
+        "schedule": crontab(hour=3, minute=0),
+    },
     "credit-holds-lapse-nightly": {
         "task": "credit.tasks.credit_holds_lapse",
         "schedule": crontab(hour=0, minute=20),
+    },
+    "credit-risk-nightly": {
+        "task": "credit.tasks.credit_risk_refresh",
+        "schedule": crontab(hour=2, minute=30),
+    },
+    "credit-hold-rules-nightly": {
+        "task": "credit.tasks.credit_hold_rules_evaluate",
+        "schedule": crontab(hour=2, minute=45),
+    },
+    # each open dispute's owner is e-mailed once before and once after its SLA due date
+    "dispute-sla-notices-hourly": {
+        "task": "disputes.tasks.dispute_sla_notices",
+        "schedule": crontab(minute=5),
     },
 }
 
@@ -337,7 +358,18 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     # an export's kind beside an adjustment's kind: name the export's enum
-    "ENUM_NAME_OVERRIDES": {"ExportKindEnum": "reporting.models.ExportKind"},
+    "ENUM_NAME_OVERRIDES": {
+        "ExportKindEnum": "reporting.models.ExportKind",
+        # disputes (docs/disputes.md): a dispute's kind and status beside others' of the name
+        "DisputeKindEnum": "disputes.models.DisputeKind",
+        "DisputeStatusEnum": "disputes.models.DisputeStatus",
+        "DisputeEventKindEnum": "disputes.models.DisputeEventKind",
+        # credit (docs/credit.md): a limit request's status; the reasons a change may carry,
+        # and the narrower list a person may give (the others are the system's own)
+        "LimitRequestStatusEnum": "credit.models.LimitRequestStatus",
+        "CreditReasonEnum": "credit.models.CreditReason",
+        "CreditPersonReasonEnum": "credit.models.PERSON_REASONS",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "dunwell.api_schema.ids_are_not_negative",

@@ -58,7 +58,11 @@ def describe(error: dict) -> str:
 
 
 def detect_format(content: bytes) -> str:
+    from .lockbox import looks_like
+
     head = content.lstrip(b"\xef\xbb\xbf \t\r\n")[:200]
+    if looks_like(head):
+        return "lockbox"
     if head.startswith(b"<"):
         return "camt"
     if head.startswith(b"01,"):
@@ -71,15 +75,19 @@ def detect_format(content: bytes) -> str:
                 1,
                 "",
                 "not a bank file Dunwell reads: expected camt.053/camt.054 XML, BAI2 "
-                "(starting with an 01 record) or MT940 (starting with :20:)",
+                "(starting with an 01 record), MT940 (starting with :20:), a lockbox file "
+                "(starting with its 1 header record) or a CSV file with a saved column mapping",
             )
         ]
     )
 
 
-def parse(content: bytes) -> tuple[str, list[StatementLine]]:
-    from . import bai2_reader, camt, mt940_reader
+def parse(content: bytes, csv_mapping=None) -> tuple[str, list[StatementLine]]:
+    """Read a file: CSV with the bank's saved mapping, any other format by its content."""
+    from . import bai2_reader, camt, csv_reader, lockbox, mt940_reader
 
+    if csv_mapping is not None:
+        return "csv", csv_reader.parse(content, csv_mapping)
     fmt = detect_format(content)
-    reader = {"camt": camt, "bai2": bai2_reader, "mt940": mt940_reader}[fmt]
+    reader = {"camt": camt, "bai2": bai2_reader, "mt940": mt940_reader, "lockbox": lockbox}[fmt]
     return fmt, reader.parse(content)

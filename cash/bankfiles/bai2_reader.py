@@ -18,12 +18,12 @@ from decimal import Decimal
 
 from bai2.constants import TypeCodes, TypeCodeTransaction
 
+from accounts.money import minor_unit
+
 from . import BankFileError, StatementLine, problem, unique_references
 
 TYPE_CODES = TypeCodes  # code -> TypeCode(code, transaction, level, description)
 PAYER = re.compile(r"\b(?:DBNM|ORIG(?:INATOR)?|FROM|B/O|BY ORDER OF)\s*[:=]\s*([^,;/]+)", re.I)
-# places after the decimal point implied in BAI2 amounts, by currency
-NO_CENTS = {"JPY", "KRW", "CLP", "ISK", "VND", "XAF", "XOF"}
 
 
 @dataclass
@@ -142,17 +142,19 @@ def _walk(records: list[_Record], errors: list[dict]) -> list[StatementLine]:
             group["records"] += record.physical
             _control(record, 0, account["total"], account["currency"], errors, "account")
             _count(record, 1, account["records"], errors, "records in the account")
-            group["total"] += account["total"]
+            # group and file control totals add the amounts as written (whole minor units,
+            # whatever each account's currency): kept as integers
+            group["total"] += int(account["total"].scaleb(minor_unit(account["currency"])))
             expected = "03"
         elif record.code == "98":
             group["records"] += record.physical
-            _control(record, 0, group["total"], group["currency"], errors, "group")
+            _control(record, 0, group["total"], group["currency"], errors, "group", raw=True)
             _count(record, 1, group["accounts"], errors, "accounts in the group")
             _count(record, 2, group["records"], errors, "records in the group")
             file_total += group["total"]
             expected = "02"
         elif record.code == "99":
-            _control(record, 0, file_total, "USD", errors, "file")
+            _control(record, 0, file_total, "USD", errors, "file", raw=True)
             _count(record, 1, groups, errors, "groups in the file")
             _count(record, 2, file_records, errors, "records in the file")
             expected = "done"
@@ -265,8 +267,8 @@ def _field(record: _Record, index: int) -> str:
 def _to_amount(text: str, currency: str) -> Decimal | None:
     if not re.fullmatch(r"[+-]?\d+", text):
         return None
-    places = 0 if currency in NO_CENTS else 2
-    return Decimal(int(text)).scaleb(-places)
+    # BAI2 amounts are whole minor units: the currency's own (3 for BHD, 0 for JPY)
+    return Decimal(int(text)).scaleb(-minor_unit(currency))
 
 
 def _amount(record, index, currency, errors) -> Decimal | None:
@@ -274,7 +276,11 @@ def _amount(record, index, currency, errors) -> Decimal | None:
     value = _to_amount(text, currency)
     if value is None or value < 0:
         errors.append(
-            problem(record.line, record.code, f"amount {text!r} is not a whole number of cents")
+            problem(
+                record.line,
+                record.code,
+                f"amount {text!r} is not a whole number of {currency} minor units",
+            )
         )
         return None
     return value
@@ -289,9 +295,19 @@ def _date(record, index, errors) -> datetime.date | None:
         return None
 
 
-def _control(record, index, total: Decimal, currency: str, errors, what: str) -> None:
+def _control(
+    record, index, total: Decimal | int, currency: str, errors, what: str, raw: bool = False
+) -> None:
+    """A trailer's control total against what its records add up to; ``raw``: both in the
+    file's whole minor units (a group or file of several currencies), shown as written when
+    they differ, in the currency otherwise."""
     text = _field(record, index)
     stated = _to_amount(text, currency) if text else None
+    if raw and stated is not None:
+        stated, total = int(text), int(total)
+        if stated != total:
+            places = minor_unit(currency)
+            stated, total = Decimal(stated).scaleb(-places), Decimal(total).scaleb(-places)
     if stated is None:
         errors.append(problem(record.line, record.code, f"the {what} control total is missing"))
     elif stated != total:

@@ -16,6 +16,8 @@ from decimal import Decimal, InvalidOperation
 
 from lxml import etree
 
+from accounts.money import minor_unit
+
 from . import BankFileError, StatementLine, problem, unique_references
 
 NAMESPACE = re.compile(r"^urn:iso:std:iso:20022:tech:xsd:camt\.(053|054)\.001\.(\d\d)$")
@@ -254,9 +256,18 @@ def _amount(doc, element, path, errors, line, record) -> Decimal | None:
     except InvalidOperation:
         errors.append(problem(found.sourceline, record, f"{text!r} is not an amount"))
         return None
-    if not value.is_finite() or value <= 0 or value != value.quantize(Decimal("0.01")):
+    if not value.is_finite() or value <= 0:
+        errors.append(problem(found.sourceline, record, f"{text!r} is not a positive amount"))
+        return None
+    currency = (found.get("Ccy") or "").strip()
+    places = minor_unit(currency) if currency else 2
+    if value != value.quantize(Decimal(1).scaleb(-places)):
         errors.append(
-            problem(found.sourceline, record, f"{text!r} is not a positive amount in cents")
+            problem(
+                found.sourceline,
+                record,
+                f"{text!r} has more decimals than {currency or 'the currency'} has ({places})",
+            )
         )
         return None
     return value

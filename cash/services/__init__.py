@@ -1,12 +1,18 @@
 """Every write of the cash app; money itself moves only through ``invoices.services``."""
 
 from .bank_imports import bank_import_process, bank_import_upload, bank_transaction_assign
+from .csv_mappings import csv_mapping_save
+from .short_payments import payment_apply_short
+from .unidentified import payment_mark_unidentified
 from .write_offs import write_off_decide, write_off_request
 
 __all__ = [
     "bank_import_process",
     "bank_import_upload",
     "bank_transaction_assign",
+    "csv_mapping_save",
+    "payment_apply_short",
+    "payment_mark_unidentified",
     "write_off_decide",
     "write_off_request",
 ]

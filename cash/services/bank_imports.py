@@ -30,18 +30,27 @@ from invoices.models import Payment, PaymentStatus
 
 from .. import matching
 from ..bankfiles import BankFileError, StatementLine, describe, detect_format, parse, problem
-from ..models import BankImport, BankTransaction, ImportStatus, MatchSuggestion
+from ..models import (
+    BankCsvMapping,
+    BankImport,
+    BankTransaction,
+    ImportStatus,
+    MatchSuggestion,
+)
 
 PROGRESS_EVERY = 25  # rows between progress updates
 NEVER_AUTOMATIC = 101  # above any score: what a person posts, a person applies
 
 
-def bank_import_upload(*, actor, file_name: str, content: bytes) -> BankImport:
-    """Store the file and queue its import (after commit); its format must be one we read."""
+def bank_import_upload(
+    *, actor, file_name: str, content: bytes, csv_mapping: BankCsvMapping | None = None
+) -> BankImport:
+    """Store the file and queue its import (after commit); its format must be one we read
+    (a CSV file is read with the bank's saved column mapping)."""
     if not content:
         raise ServiceError("the file is empty", field="file")
     try:
-        fmt = detect_format(content)
+        fmt = "csv" if csv_mapping is not None else detect_format(content)
     except BankFileError as error:
         raise ServiceError(describe(error.errors[0]), field="file") from None
     from ..tasks import bank_import_run
@@ -52,6 +61,7 @@ def bank_import_upload(*, actor, file_name: str, content: bytes) -> BankImport:
             format=fmt,
             sha256=hashlib.sha256(content).hexdigest(),
             content=content,
+            csv_mapping=csv_mapping,
             uploaded_by=actor if getattr(actor, "is_authenticated", False) else None,
         )
         audit_record(
@@ -74,7 +84,7 @@ def bank_import_process(*, bank_import_id: int, actor=None) -> BankImport:
         job.save(update_fields=["status"])
     actor = actor or job.uploaded_by
     try:
-        _fmt, lines = parse(bytes(job.content))
+        _fmt, lines = parse(bytes(job.content), csv_mapping=job.csv_mapping)
         _check_rows(lines)
     except BankFileError as error:
         return _finish(job, status=ImportStatus.FAILED, errors=error.errors[:1000])
@@ -208,6 +218,13 @@ def _post(txn: BankTransaction, *, customer: Customer, actor, threshold: int) ->
         .exclude(pk=txn.pk)
         .exists()
     )
+    payer_name_known = bool(matching.name_key(txn.payer_name)) and any(
+        matching.name_key(name) == matching.name_key(txn.payer_name)
+        for name in BankTransaction.objects.filter(customer=customer)
+        .exclude(pk=txn.pk)
+        .values_list("payer_name", flat=True)
+        .distinct()[:200]
+    )
     candidates = matching.rank(
         customer=customer,
         amount=payment.amount,
@@ -215,6 +232,8 @@ def _post(txn: BankTransaction, *, customer: Customer, actor, threshold: int) ->
         remittance=txn.remittance,
         payer_name=txn.payer_name,
         payer_known=payer_known,
+        payer_name_known=payer_name_known,
+        received_date=payment.received_date,
     )
     MatchSuggestion.objects.bulk_create(
         MatchSuggestion(
@@ -236,6 +255,16 @@ def _post(txn: BankTransaction, *, customer: Customer, actor, threshold: int) ->
         allocations=[ledger.Allocation(invoice_id=c.invoice.pk, amount=c.amount) for c in plan],
         effective_date=payment.received_date,
     )
+    for c in plan:
+        if c.settle > 0:
+            ledger.invoice_adjust(
+                actor=actor,
+                invoice=c.invoice,
+                kind=c.settle_kind,
+                amount=c.settle,
+                reason=c.settle_reason,
+                effective_date=payment.received_date,
+            )
     audit_record(
         actor=actor,
         action="payment.auto_apply",
@@ -243,7 +272,12 @@ def _post(txn: BankTransaction, *, customer: Customer, actor, threshold: int) ->
         after={
             "threshold": threshold,
             "applied": [
-                {"invoice": c.invoice.number, "amount": str(c.amount), "score": c.score}
+                {
+                    "invoice": c.invoice.number,
+                    "amount": str(c.amount),
+                    "score": c.score,
+                    **({"settled": str(c.settle), "as": c.settle_reason} if c.settle else {}),
+                }
                 for c in plan
             ],
         },

@@ -23,6 +23,23 @@ def application_reverse(
 ) -> Application:
     """Undo an application by writing its negative twin; the original row is never touched."""
     with transaction.atomic():
+        reversal = reverse_without_hooks(
+            actor=actor, application=application, note=note, effective_date=effective_date
+        )
+        run_cash_applied([reversal.invoice.customer_id])
+    return reversal
+
+
+def reverse_without_hooks(
+    *,
+    actor,
+    application: Application,
+    note: str = "",
+    effective_date: datetime.date | None = None,
+) -> Application:
+    """``application_reverse`` without the cash-applied hooks, for a caller that reverses
+    several applications and runs the hooks once for all of them (``payment_void``)."""
+    with transaction.atomic():
         source_model = Payment if application.payment_id else CreditMemo
         source_id = application.payment_id or application.credit_memo_id
         source = source_model.objects.select_for_update().get(pk=source_id)
@@ -75,5 +92,4 @@ def application_reverse(
                 "note": note,
             },
         )
-        run_cash_applied([invoice.customer_id])
     return reversal

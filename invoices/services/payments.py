@@ -11,9 +11,10 @@ from accounts.errors import ServiceError
 from accounts.models import Currency, Customer
 from accounts.money import in_minor_units, to_positive_money
 
+from ..hooks import run_cash_applied
 from ..models import Application, Invoice, Payment, PaymentStatus, ReturnedPayment
 from .allocations import Allocation, apply_locked, lock_invoices, lock_source
-from .applications import application_reverse
+from .applications import reverse_without_hooks
 
 PAYMENT_FIELDS = ["reference", "customer", "received_date", "amount", "currency", "method"]
 
@@ -174,9 +175,9 @@ def payment_void(
                 payment=locked, reverses__isnull=True, reversed_by__isnull=True
             ).order_by("invoice_id", "id")
         )
-        lock_invoices([a.invoice_id for a in live])
+        invoices = lock_invoices([a.invoice_id for a in live])
         for application in live:
-            application_reverse(
+            reverse_without_hooks(
                 actor=actor,
                 application=application,
                 note=f"payment returned: {reason}"[:200],
@@ -206,6 +207,8 @@ def payment_void(
                 "applications_reversed": [a.pk for a in live],
             },
         )
+        # once per void, for every customer whose invoices it reopened
+        run_cash_applied({invoice.customer_id for invoice in invoices.values()})
     payment.status = PaymentStatus.VOID
     payment.unapplied_amount = payment.amount
     return returned

@@ -144,7 +144,7 @@ def test_our_bai2_is_read():
             {
                 "line": 15,
                 "record": "Ntry/Amt",
-                "reason": "'1.005' is not a positive amount in cents",
+                "reason": "'1.005' has more decimals than USD has (2)",
             },
         ),
         (
@@ -165,7 +165,11 @@ def test_our_bai2_is_read():
         ),
         (
             bai2().replace(b"16,195,25000", b"16,195,25O00"),
-            {"line": 4, "record": "16", "reason": "amount '25O00' is not a whole number of cents"},
+            {
+                "line": 4,
+                "record": "16",
+                "reason": "amount '25O00' is not a whole number of USD minor units",
+            },
         ),
         (
             b"date,amount\n2026-01-01,5\n",
@@ -173,7 +177,8 @@ def test_our_bai2_is_read():
                 "line": 1,
                 "record": "",
                 "reason": "not a bank file Dunwell reads: expected camt.053/camt.054 XML, "
-                "BAI2 (starting with an 01 record) or MT940 (starting with :20:)",
+                "BAI2 (starting with an 01 record), MT940 (starting with :20:), a lockbox file "
+                "(starting with its 1 header record) or a CSV file with a saved column mapping",
             },
         ),
     ],

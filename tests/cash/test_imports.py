@@ -66,7 +66,7 @@ def test_finance_imports_a_camt053_statement(
     suggestion = MatchSuggestion.objects.get(payment=by_ref["BNK-0002"])
     assert (suggestion.invoice.number, suggestion.score, suggestion.reason) == (
         "INV-0001",
-        60,
+        70,
         "the only open invoice for exactly this amount; the payer name is Acme Tools Inc.'s",
     )
     unidentified = BankTransaction.objects.get(reference="BNK-0003")

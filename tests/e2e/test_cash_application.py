@@ -107,3 +107,70 @@ def test_finance_imports_a_statement_applies_a_match_and_voids_a_bounce(
     assert Invoice.objects.get(number="INV-0002").open_amount == 250
     assert BankImport.objects.get().status == "done"
     assert ledger_discrepancies() == []
+
+
+def test_finance_turns_a_short_payment_into_a_deduction(page, screenshot, tmp_path, eager_tasks):
+    from tests.cash.statements import Entry
+
+    _book()
+    statement = tmp_path / "camt053-short.xml"
+    statement.write_bytes(
+        camt053([Entry("BNK-0370", "370.00", payer="A TOOLS PURCHASING", text="INV-0003")])
+    )
+
+    page.goto("/cash/imports/")
+    page.get_by_label("Username").fill("fiona")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.get_by_label("Statement file").set_input_files(str(statement))
+    page.get_by_role("button", name="Upload and import").click()
+    page.locator("#import-status", has_text="Done").wait_for()
+
+    page.goto(f"/cash/payments/{Payment.objects.get(reference='BNK-0370').pk}/")
+    row = page.locator("#suggestions tr", has_text="INV-0003")
+    assert "a part payment of it" in row.inner_text()
+    screenshot("cash-short-payment")
+    row.get_by_role("button", name="Short payment of INV-0003: open a deduction").click()
+    page.get_by_text(re.compile(r"Applied 370.00 USD to INV-0003 and opened deduction")).wait_for()
+    assert page.locator("#unapplied").inner_text() == "0.00 USD"
+    screenshot("cash-short-deduction")
+
+    from disputes.models import Dispute
+
+    dispute = Dispute.objects.get()
+    assert (dispute.kind, dispute.amount) == ("deduction", 30)
+    assert Invoice.objects.get(number="INV-0003").open_amount == 30
+    assert ledger_discrepancies() == []
+
+
+def test_finance_saves_a_csv_mapping_and_imports_a_lockbox_file(
+    page, screenshot, tmp_path, eager_tasks
+):
+    from tests.cash.test_lockbox_csv import DAY, lockbox
+
+    _book()
+    page.goto("/cash/imports/csv-mappings/")
+    page.get_by_label("Username").fill("fiona")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    form = page.get_by_role("form", name="Add a CSV mapping")
+    form.get_by_label("Name", exact=True).fill("First Bank export")
+    form.get_by_label("Account", exact=True).fill("US00FIRST")
+    form.get_by_label("Date column").fill("Date")
+    form.get_by_label("Amount column").fill("Amount")
+    form.get_by_label("Currency", exact=True).select_option("USD")
+    form.get_by_label("Remittance column").fill("Details")
+    form.get_by_role("button", name="Save mapping").click()
+    page.get_by_text("Saved the CSV mapping First Bank export.").wait_for()
+    assert "First Bank export" in page.locator("#csv-mappings").inner_text()
+    screenshot("cash-csv-mappings")
+
+    box = tmp_path / "lockbox-260302.txt"
+    box.write_bytes(lockbox(DAY))
+    page.goto("/cash/imports/")
+    page.get_by_label("Statement file").set_input_files(str(box))
+    page.get_by_role("button", name="Upload and import").click()
+    page.locator("#import-status", has_text="Done").wait_for()
+    assert BankImport.objects.get().format == "lockbox"
+    assert Invoice.objects.filter(open_amount=0).count() == 3
+    screenshot("cash-lockbox-done")
