@@ -219,6 +219,10 @@ REPORTING_EXPORT_QUEUE = env.str("REPORTING_EXPORT_QUEUE", default="celery")
 # An export's file is offered for download this many days after it is written, then the
 # beat task reporting.tasks.exports_expire deletes it (the job stays in the user's history).
 REPORTING_EXPORT_KEEP_DAYS = env.int("REPORTING_EXPORT_KEEP_DAYS", default=7)
+# The cash matcher settles an invoice short by at most this much as bank charges (docs/cash.md).
+CASH_BANK_CHARGES_TOLERANCE = env.str("CASH_BANK_CHARGES_TOLERANCE", default="25.00")
+# A dispute's owner is reminded this many days before its SLA due date (docs/disputes.md).
+DISPUTE_SLA_WARNING_DAYS = env.int("DISPUTE_SLA_WARNING_DAYS", default=2)
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
