@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+
 import django_filters
 from django.utils import timezone
 from rest_framework.exceptions import ValidationError
@@ -10,6 +12,14 @@ from .models import ACTIVE_STATUSES, Department, DisputeReason, DisputeStatus
 
 SLA_CHOICES = [("breached", "past its SLA"), ("within", "within its SLA")]
 STATUS_CHOICES = [("active", "Any open status"), *DisputeStatus.choices]
+# days since the dispute was opened: (code, label, from, to) — to is exclusive, None open-ended
+AGE_BANDS = [
+    ("0_7", "Opened in the last 7 days", 0, 8),
+    ("8_30", "8–30 days old", 8, 31),
+    ("31_90", "31–90 days old", 31, 91),
+    ("over_90", "Over 90 days old", 91, None),
+]
+AGE_CHOICES = [(code, label) for code, label, _lo, _hi in AGE_BANDS]
 
 
 class DisputeFilter(django_filters.FilterSet):
@@ -33,6 +43,14 @@ class DisputeFilter(django_filters.FilterSet):
     customer = django_filters.CharFilter(
         field_name="customer__name", lookup_expr="icontains", label="Customer"
     )
+    age = django_filters.ChoiceFilter(
+        choices=AGE_CHOICES, empty_label="Any age", method="filter_age", label="Age"
+    )
+    # the dispute's amount in its own currency: a floor and a ceiling
+    amount_min = django_filters.NumberFilter(
+        field_name="amount", lookup_expr="gte", label="Amount from"
+    )
+    amount_max = django_filters.NumberFilter(field_name="amount", lookup_expr="lte", label="to")
 
     def __init__(self, *args, user=None, **kwargs):
         self.user = user
@@ -47,6 +65,20 @@ class DisputeFilter(django_filters.FilterSet):
         if value == "me":
             return queryset.filter(assignee=self.user)
         return queryset.filter(assignee__isnull=True)
+
+    def filter_age(self, queryset, name, value):
+        """Opened at least ``from`` and less than ``to`` days ago, by the company's date."""
+        band = next((b for b in AGE_BANDS if b[0] == value), None)
+        if band is None:
+            return queryset
+        _code, _label, youngest, oldest = band
+        today = timezone.localdate()
+        queryset = queryset.filter(opened_at__date__lte=today - datetime.timedelta(days=youngest))
+        if oldest is not None:
+            queryset = queryset.filter(
+                opened_at__date__gt=today - datetime.timedelta(days=oldest)
+            )
+        return queryset
 
     def filter_sla(self, queryset, name, value):
         breached = {"status__in": ACTIVE_STATUSES, "due_date__lt": timezone.localdate()}

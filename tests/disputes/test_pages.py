@@ -44,6 +44,38 @@ def test_a_collector_lists_the_open_disputes_of_their_portfolio(client, alice):
     assert _numbers(response) == [f"D-{ours.pk}"]
 
 
+def test_the_list_filters_by_age_and_amount(client, alice):
+    customer = account(alice)
+    now = timezone.now()
+
+    def make(amount, days_old):
+        item = overdue_invoice(customer, amount, days_late=3)
+        opened = now - datetime.timedelta(days=days_old)
+        return dispute_record(customer, {item: amount}, opened_at=opened)
+
+    week = make("50.00", 7)  # still "in the last 7 days"
+    month = make("500.00", 8)
+    quarter = make("5000.00", 31)
+    ancient = make("900.00", 200)
+    client.force_login(alice)
+
+    def listed(**params):
+        return sorted(_numbers(client.get("/disputes/", {"status": "active", **params})))
+
+    def ids(*disputes):
+        return sorted(f"D-{d.pk}" for d in disputes)
+
+    assert listed(age="0_7") == ids(week)
+    assert listed(age="8_30") == ids(month)
+    assert listed(age="31_90") == ids(quarter)
+    assert listed(age="over_90") == ids(ancient)
+    assert listed(amount_min="500") == ids(month, quarter, ancient)
+    assert listed(amount_min="100", amount_max="900") == ids(month, ancient)
+    refused = client.get("/disputes/", {"amount_min": "lots"})
+    assert refused.status_code == 200
+    assert "amount_min" in refused.context["filterset"].form.errors
+
+
 def test_the_list_filters_by_status_reason_department_assignee_and_sla(client, alice):
     customer = account(alice)
     old = timezone.now() - datetime.timedelta(days=30)
