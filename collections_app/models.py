@@ -315,13 +315,25 @@ class Escalation(models.Model):
 BUCKET_CHOICES = [(bucket, BUCKET_LABELS[bucket]) for bucket in BUCKETS]
 
 
+class QueueRiskClass(models.TextChoices):
+    """The credit risk class as the queue keeps it; '' until the nightly risk score first
+    sends one (credit sits above this app, so the queue stores its own copy)."""
+
+    UNSCORED = "", "Not scored"
+    LOW = "low", "Low"
+    MEDIUM = "medium", "Medium"
+    HIGH = "high", "High"
+
+
 class QueueState(models.Model):
     """A customer's stored priority score and the facts behind it (docs/priority-score.md).
 
     Amounts are in ``settings.REPORTING_CURRENCY``. Items, promises and instalments in a
     currency with no rate in force are left out of them, never counted 1:1; the currencies
     left out are listed in ``missing_rates``. Written only by
-    ``services.queue.queue_state_refresh`` (one SQL statement for one or all customers).
+    ``services.queue.queue_state_refresh`` (one SQL statement for one or all customers);
+    ``risk_class`` is set by ``services.queue.queue_risk_classes_set`` and kept by every
+    refresh.
     """
 
     customer = models.OneToOneField(
@@ -349,10 +361,18 @@ class QueueState(models.Model):
     next_follow_up_date = models.DateField(null=True, blank=True)
     last_contact_at = models.DateTimeField(null=True, blank=True)
     do_not_contact = models.BooleanField(default=False)
+    risk_class = models.CharField(
+        max_length=6, choices=QueueRiskClass.choices, default=QueueRiskClass.UNSCORED, blank=True
+    )
     refreshed_at = models.DateTimeField()
 
     class Meta:
         permissions = [("reassign_customers", "Reassign accounts between collectors")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(risk_class__in=QueueRiskClass.values), name="queue_risk_class_known"
+            ),
+        ]
         indexes = [
             models.Index(
                 fields=["-score", "customer"], condition=Q(in_queue=True), name="queue_by_score"

@@ -173,6 +173,11 @@ def reason_lines(state: QueueState | None, *, today: datetime.date | None = None
         lines.append(f"{amount(state.disputed_amount)} in dispute (not counted)")
     if state.credit_use_pct is not None and state.credit_use_pct >= 80:
         lines.append(f"credit limit {state.credit_use_pct}% used")
+    # the risk class lifts the score only when something is overdue; say so only then
+    if state.risk_class in ("high", "medium") and (
+        state.overdue_amount or state.oldest_days_past_due > 0
+    ):
+        lines.append(f"{state.risk_class} credit risk")
     if state.overdue_amount:
         if state.last_contact_at is None:
             lines.append("never contacted")

@@ -21,7 +21,7 @@ from accounts.money import in_minor_units, to_money
 from collections_app.models import ActivityKind, Escalation, EscalationStatus
 from collections_app.services.activities import activity_add
 from collections_app.services.escalations import escalation_resolve
-from collections_app.services.queue import queue_state_refresh
+from collections_app.services.queue import queue_risk_classes_set, queue_state_refresh
 
 from . import risk, selectors
 from .models import (
@@ -32,6 +32,7 @@ from .models import (
     CreditChange,
     CreditChangeKind,
     CreditReason,
+    CustomerRisk,
     LimitChangeRequest,
     LimitRequestStatus,
 )
@@ -609,5 +610,10 @@ def credit_authority_set(*, actor, user, amount: Decimal | str, currency: str) -
 
 def risk_scores_refresh(*, today: datetime.date | None = None) -> int:
     """Score every customer from its payment behaviour (``credit.risk``): the nightly run,
-    set-based, safe to run twice. Returns the number of customers scored."""
-    return risk.risk_compute(today=today)
+    set-based, safe to run twice. Returns the number of customers scored.
+
+    The classes then go down to the queue (one call, set-based), which re-scores the
+    accounts whose class changed: the queue priority weighs the risk class."""
+    scored = risk.risk_compute(today=today)
+    queue_risk_classes_set(dict(CustomerRisk.objects.values_list("customer_id", "risk_class")))
+    return scored

@@ -6,7 +6,7 @@ The formula is documented in docs/priority-score.md; keep the two in step.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import NamedTuple
 
@@ -15,15 +15,24 @@ from django.db import DataError, IntegrityError, connection, transaction
 from django.utils import timezone
 
 from accounts.buckets import BUCKET_SQL
+from accounts.errors import ServiceError
 from accounts.fx import rates_on
 from accounts.models import Customer
 
-from ..models import CONTACT_KINDS
+from ..models import CONTACT_KINDS, QueueRiskClass
 
 QUEUE_REFRESH_SQL = """
-WITH target AS (
-    SELECT c.id, c.currency_id, c.credit_limit, c.credit_status, c.do_not_contact
+WITH given AS (
+    -- risk classes being set now (queue_risk_classes_set); otherwise the stored one is kept
+    SELECT * FROM unnest(%(risk_ids)s::bigint[], %(risk_classes)s::varchar[])
+        AS g(customer_id, risk_class)
+),
+target AS (
+    SELECT c.id, c.currency_id, c.credit_limit, c.credit_status, c.do_not_contact,
+           COALESCE(g.risk_class, q.risk_class, '') AS risk_class
     FROM accounts_customer c
+    LEFT JOIN given g ON g.customer_id = c.id
+    LEFT JOIN collections_app_queuestate q ON q.customer_id = c.id
     WHERE %(all)s OR c.id = ANY(%(ids)s)
 ),
 rate AS (
@@ -153,7 +162,7 @@ contact AS (
     GROUP BY a.customer_id
 ),
 parts AS (
-    SELECT t.id AS customer_id, t.do_not_contact, t.credit_status,
+    SELECT t.id AS customer_id, t.do_not_contact, t.credit_status, t.risk_class,
            COALESCE(inv.open_amt, 0) AS open_amt,
            COALESCE(inv.overdue, 0) AS overdue,
            COALESCE(inv.over_60, 0) AS over_60,
@@ -194,6 +203,8 @@ scored AS (
             + CASE WHEN has_overdue THEN 2 * days_silent ELSE 0 END
             + CASE WHEN has_overdue THEN CASE credit_status WHEN 'watch' THEN 20
                    WHEN 'hold' THEN 40 WHEN 'stop' THEN 60 ELSE 0 END ELSE 0 END
+            + CASE WHEN has_overdue THEN CASE risk_class WHEN 'high' THEN %(risk_high)s
+                   WHEN 'medium' THEN %(risk_medium)s ELSE 0 END ELSE 0 END
             + CASE WHEN credit_use >= 100 THEN 30 WHEN credit_use >= 80 THEN 15 ELSE 0 END
             + 10 * LN(1 + GREATEST(open_amt - disputed_amt, 0) / 10000)
            ) * CASE WHEN broken_date IS NOT NULL OR plan_broken_date IS NOT NULL
@@ -211,7 +222,7 @@ INSERT INTO collections_app_queuestate (
     disputed_amount, oldest_days_past_due, oldest_bucket, missing_rates, credit_use_pct,
     broken_promise_amount, broken_promise_date, promise_due_today_amount, next_promise_date,
     plan_next_amount, plan_next_date, broken_plan_date, follow_up_due_date, next_follow_up_date,
-    last_contact_at, do_not_contact, refreshed_at
+    last_contact_at, do_not_contact, risk_class, refreshed_at
 )
 SELECT customer_id,
        CASE WHEN do_not_contact THEN 0
@@ -226,7 +237,7 @@ SELECT customer_id,
        oldest, @OLDEST_BUCKET@, missing_rates,
        credit_use, ROUND(broken_amt, 2), broken_date, ROUND(due_today, 2), next_date,
        ROUND(plan_next_amt, 2), plan_next_date, plan_broken_date,
-       fu_due, fu_next, last_at, do_not_contact, %(now)s
+       fu_due, fu_next, last_at, do_not_contact, risk_class, %(now)s
 FROM scored
 ON CONFLICT (customer_id) DO UPDATE SET
     score = EXCLUDED.score, in_queue = EXCLUDED.in_queue, currency_id = EXCLUDED.currency_id,
@@ -244,11 +255,15 @@ ON CONFLICT (customer_id) DO UPDATE SET
     follow_up_due_date = EXCLUDED.follow_up_due_date,
     next_follow_up_date = EXCLUDED.next_follow_up_date,
     last_contact_at = EXCLUDED.last_contact_at, do_not_contact = EXCLUDED.do_not_contact,
-    refreshed_at = EXCLUDED.refreshed_at
+    risk_class = EXCLUDED.risk_class, refreshed_at = EXCLUDED.refreshed_at
 """.replace("@OLDEST_BUCKET@", BUCKET_SQL.format(days="oldest"))
 
 BROKEN_PROMISE_WINDOW_DAYS = 30
 SILENCE_CAP_DAYS = 30
+# Points for the credit risk class when something is overdue (docs/priority-score.md): high
+# weighs as much as a "watch" status, the manager's lightest flag; the class already counts
+# broken promises and limit use, which score on their own, so it stays a nudge.
+RISK_POINTS = {QueueRiskClass.HIGH: 20, QueueRiskClass.MEDIUM: 5}
 
 
 def small_balance_limit() -> Decimal:
@@ -281,6 +296,47 @@ def queue_state_refresh(*, customer_ids: Iterable[int] | None = None) -> QueueRe
     logged and returned in ``failed``.
     """
     ids = None if customer_ids is None else sorted({int(pk) for pk in customer_ids})
+    return _queue_refresh(ids, {})
+
+
+def queue_risk_classes_set(classes: Mapping[int, str]) -> QueueRefresh:
+    """Store the credit risk class of each customer given and re-score those whose class
+    changed: the nightly risk score (credit, an app above this one) hands its classes down
+    here, so the queue's SQL never reads credit's tables.
+
+    Set-based: one query finds the changed customers, one statement re-scores them all;
+    a customer not named keeps its class. Every refresh keeps the stored class.
+    """
+    known = set(QueueRiskClass.values)
+    for customer_id, risk_class in classes.items():
+        if risk_class not in known:
+            raise ServiceError(
+                f"customer {customer_id}: risk class {risk_class!r} is not one of "
+                f"{', '.join(repr(k) for k in sorted(known))}",
+                field="risk_class",
+            )
+    ids = sorted(int(pk) for pk in classes)
+    if not ids:
+        return QueueRefresh(0)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT g.customer_id
+            FROM unnest(%s::bigint[], %s::varchar[]) AS g(customer_id, risk_class)
+            JOIN accounts_customer c ON c.id = g.customer_id
+            LEFT JOIN collections_app_queuestate q ON q.customer_id = g.customer_id
+            WHERE q.risk_class IS DISTINCT FROM g.risk_class
+            ORDER BY g.customer_id
+            """,
+            [ids, [classes[pk] for pk in ids]],
+        )
+        changed = [row[0] for row in cursor.fetchall()]
+        if not changed:
+            return QueueRefresh(0)
+        return _queue_refresh(changed, {pk: classes[pk] for pk in changed})
+
+
+def _queue_refresh(ids: list[int] | None, risk: dict[int, str]) -> QueueRefresh:
     if ids == []:
         return QueueRefresh(0)
     today = timezone.localdate()
@@ -300,6 +356,10 @@ def queue_state_refresh(*, customer_ids: Iterable[int] | None = None) -> QueueRe
         "contact_kinds": [kind.value for kind in CONTACT_KINDS],
         "credit_use_cap": CREDIT_USE_CAP_PCT,
         "small_balance": small_balance_limit(),
+        "risk_ids": list(risk),
+        "risk_classes": list(risk.values()),
+        "risk_high": RISK_POINTS[QueueRiskClass.HIGH],
+        "risk_medium": RISK_POINTS[QueueRiskClass.MEDIUM],
     }
     try:
         return QueueRefresh(_refresh(params))
