@@ -8,6 +8,7 @@ as if typed in. A blank optional cell leaves an existing customer's value as it 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -46,6 +47,8 @@ COLUMNS = Columns(
     ),
 )
 BATCH = 1000
+# progress("checked" | "written", rows so far): how a background import shows its bar
+Progress = Callable[[str, int], None]
 SERVICE_FIELD_COLUMNS = {"assigned_collector": "collector", "parent": "parent_ref"}
 
 
@@ -64,11 +67,13 @@ class _Line:
     contact_phone: str
 
 
-def import_customers(source: Source, *, actor=None) -> ImportResult:
+def import_customers(
+    source: Source, *, actor=None, progress: Progress | None = None
+) -> ImportResult:
     """Import a customers CSV; any bad row refuses the whole file (``ImportRejected``)."""
     with open_sheet(source, COLUMNS) as sheet, transaction.atomic():
-        _check(sheet, _scope(actor))
-        return _write(sheet, actor)
+        _check(sheet, _scope(actor), progress)
+        return _write(sheet, actor, progress)
 
 
 def _scope(actor) -> QuerySet[Customer]:
@@ -109,13 +114,17 @@ def _parse(row: Row, currencies: set[str]) -> _Line:
     return line
 
 
-def _check(sheet: Sheet, scope: QuerySet[Customer]) -> None:
+def _check(sheet: Sheet, scope: QuerySet[Customer], progress: Progress | None = None) -> None:
     errors = ErrorCollector()
+    seen = 0
     currencies = set(Currency.objects.values_list("code", flat=True))
     first_row: dict[str, int] = {}
     parents: dict[str, tuple[str, int]] = {}
     collectors: dict[str, list[int]] = defaultdict(list)
     for row in sheet.rows(errors):
+        seen += 1
+        if progress is not None and seen % BATCH == 0:
+            progress("checked", seen)
         line = _parse(row, currencies)
         ref = line.external_ref
         if ref in first_row:
@@ -130,6 +139,8 @@ def _check(sheet: Sheet, scope: QuerySet[Customer]) -> None:
     _check_collectors(collectors, errors)
     _check_parents(parents, first_row, scope, errors)
     errors.raise_if_any()
+    if progress is not None:
+        progress("checked", seen)
 
 
 def _check_collectors(collectors: dict[str, list[int]], errors: ErrorCollector) -> None:
@@ -306,16 +317,20 @@ class _Writer:
         return True
 
 
-def _write(sheet: Sheet, actor) -> ImportResult:
+def _write(sheet: Sheet, actor, progress: Progress | None = None) -> ImportResult:
     errors = ErrorCollector()
     result = ImportResult("customers")
     writer = _Writer(actor, result, errors)
     codes = set(writer.currencies)
+    written = 0
     for rows in batched(sheet.rows(errors), BATCH):
         lines = [_parse(row, codes) for row in rows]
         writer.load(lines)
         for line in lines:
             writer.take(line)
+        written += len(rows)
+        if progress is not None:
+            progress("written", written)
     errors.raise_if_any()
     for lines in writer.waiting.values():
         for line in lines:

@@ -67,6 +67,8 @@ CREDIT_AUTHORITY_EDIT = [
 CASH_VIEW = "cash.view_cash"
 CASH_WORK = "cash.work_cash"
 CASH_APPROVE_WRITE_OFF = "cash.approve_write_off"
+# refunds and contras above CASH_REFUND_APPROVAL_LIMIT: admins; a finance user given it by name
+CASH_APPROVE_REFUND = "cash.approve_refund"
 # Orders held for credit review (docs/orders.md): releasing is bounded by the user's credit
 # authority, so a collector releases small orders of their portfolio; the ERP's integration
 # user (finance or admin) sends and changes orders; admins retry dead webhook deliveries.
@@ -173,6 +175,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         CASH_VIEW,
         CASH_WORK,
         CASH_APPROVE_WRITE_OFF,
+        CASH_APPROVE_REFUND,
         "auth.view_user",
         "auth.add_user",
         "auth.change_user",

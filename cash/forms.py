@@ -8,7 +8,7 @@ from django.utils import timezone
 from accounts.errors import ServiceError
 from accounts.models import Currency, Customer
 from accounts.money import to_positive_money
-from invoices.models import AdjustmentKind
+from invoices.models import AdjustmentKind, RefundKind
 
 METHODS = [
     ("wire", "Wire / bank transfer"),
@@ -87,7 +87,10 @@ class VoidForm(forms.Form):
 
 
 class WriteOffForm(forms.Form):
-    kind = forms.ChoiceField(label="Kind", choices=AdjustmentKind.choices)
+    # a contra names the payable it is settled against: the refund page's job
+    kind = forms.ChoiceField(
+        label="Kind", choices=[c for c in AdjustmentKind.choices if c[0] != AdjustmentKind.CONTRA]
+    )
     amount = forms.CharField(label="Amount", widget=AMOUNT)
     reason = forms.CharField(label="Reason", max_length=200)
 
@@ -147,3 +150,28 @@ class CsvMappingForm(forms.ModelForm):
 class WriteOffDecisionForm(forms.Form):
     decision = forms.ChoiceField(choices=[("approve", "Approve"), ("reject", "Reject")])
     comment = forms.CharField(required=False, max_length=200)
+
+
+class RefundForm(forms.Form):
+    """A refund of unapplied money, or a contra against our payables (an invoice: contra only)."""
+
+    kind = forms.ChoiceField(label="What", choices=RefundKind.choices)
+    amount = forms.CharField(label="Amount", widget=AMOUNT)
+    reference = forms.CharField(
+        label="Reference",
+        max_length=80,
+        help_text="the bank transfer paying it back, or the supplier document it is netted against",
+    )
+    reason = forms.CharField(label="Reason", max_length=200)
+
+    def __init__(self, *args, contra_only: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if contra_only:
+            self.fields["kind"].choices = [(RefundKind.CONTRA, RefundKind.CONTRA.label)]
+
+    def clean_amount(self):
+        return _amount(self.cleaned_data["amount"])
+
+
+class RefundDecisionForm(WriteOffDecisionForm):
+    pass

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
@@ -14,8 +15,10 @@ from accounts.roles import CASH_VIEW, CASH_WORK
 from accounts.selectors import customers_for
 
 from . import selectors, services
+from .csv_import_forms import CsvImportForm
 from .forms import BankFileForm, CsvMappingForm
-from .models import ImportStatus
+from .models import CsvImport, ImportStatus
+from .services.csv_imports import KIND_PERMISSIONS
 from .views import _require
 
 
@@ -128,3 +131,41 @@ def csv_mappings(request, pk: int | None = None):
         },
         status=status,
     )
+
+
+@login_required
+def csv_imports(request):
+    """Customers, invoices and payments CSVs: upload (stored, then imported by a task) and the
+    history of imports. Finance and admins only: the page writes to the ledger."""
+    _require(request, CASH_WORK)
+    form = CsvImportForm()
+    status = 200
+    if request.method == "POST":
+        form = CsvImportForm(request.POST, request.FILES)
+        if form.is_valid():
+            kind = form.cleaned_data["kind"]
+            if not request.user.has_perm(KIND_PERMISSIONS[kind]):
+                raise PermissionDenied
+            try:
+                job = services.csv_import_upload(
+                    actor=request.user, kind=kind, upload=form.cleaned_data["file"]
+                )
+            except ServiceError as error:
+                form.add_error(error.field if error.field in form.fields else None, error.message)
+            else:
+                return redirect("cash_csv_import_detail", pk=job.pk)
+        status = 400
+    history = CsvImport.objects.select_related("uploaded_by")[:50]
+    return render(
+        request, "cash/imports_csv.html", {"form": form, "history": history}, status=status
+    )
+
+
+@login_required
+def csv_import_detail(request, pk: int):
+    """One CSV import: the progress bar while it runs (htmx polls this), then its result."""
+    _require(request, CASH_WORK)
+    job = get_object_or_404(CsvImport.objects.select_related("uploaded_by"), pk=pk)
+    if request.htmx:
+        return render(request, "cash/imports_csv_progress.html", {"job": job})
+    return render(request, "cash/imports_csv_detail.html", {"job": job})

@@ -291,3 +291,158 @@ class WriteOffRequest(models.Model):
 
     def __str__(self) -> str:
         return f"write-off {self.amount} {self.currency_id} on {self.invoice_id} ({self.status})"
+
+
+class CsvImportKind(models.TextChoices):
+    CUSTOMERS = "customers", "Customers"
+    INVOICES = "invoices", "Invoices"
+    PAYMENTS = "payments", "Payments"
+
+
+class CsvImport(models.Model):
+    """One uploaded customers, invoices or payments CSV and what became of it.
+
+    The file itself is kept in the default storage (``file``): the upload request only stores
+    it and queues the task, so a large file never holds a request open.
+    """
+
+    kind = models.CharField(max_length=10, choices=CsvImportKind.choices)
+    file = models.FileField(upload_to="csv-imports/%Y/%m/", max_length=300)
+    file_name = models.CharField(max_length=200)
+    size = models.PositiveBigIntegerField(default=0)
+    status = models.CharField(
+        max_length=10, choices=ImportStatus.choices, default=ImportStatus.QUEUED
+    )
+    rows_total = models.PositiveIntegerField(default=0)
+    rows_checked = models.PositiveIntegerField(default=0)
+    rows_done = models.PositiveIntegerField(default=0)
+    created = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    # [{"row": 12, "column": "amount", "reason": "..."}]: why the file was refused
+    errors = models.JSONField(default=list, blank=True)
+    error_total = models.PositiveIntegerField(default=0)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=["customers", "invoices", "payments"]),
+                name="csv_import_kind",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.file_name} ({self.get_status_display()})"
+
+    @property
+    def running(self) -> bool:
+        return self.status in (ImportStatus.QUEUED, ImportStatus.RUNNING)
+
+    @property
+    def percent(self) -> int:
+        """Checking is the first half of the bar, writing the second."""
+        if not self.running:
+            return 100
+        if not self.rows_total:
+            return 0
+        return int(50 * (self.rows_checked + self.rows_done) / self.rows_total)
+
+    @property
+    def duration(self):
+        if self.started_at and self.finished_at:
+            return self.finished_at - self.started_at
+        return None
+
+
+class RefundRequest(models.Model):
+    """A refund of unapplied cash, or a contra against our payables (of unapplied cash, or
+    of an open invoice), above ``CASH_REFUND_APPROVAL_LIMIT``: it waits for a second person
+    who may approve it; approving writes the ledger movement (``unapplied_refund`` or
+    ``invoice_adjust`` with the contra kind)."""
+
+    payment = models.ForeignKey(
+        Payment, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    credit_memo = models.ForeignKey(
+        "invoices.CreditMemo", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    invoice = models.ForeignKey(
+        Invoice, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    kind = models.CharField(max_length=10)
+    amount = models.DecimalField(**MONEY)
+    currency = models.ForeignKey(Currency, on_delete=models.PROTECT, related_name="+")
+    reference = models.CharField(max_length=80)
+    reason = models.CharField(max_length=200)
+    status = models.CharField(
+        max_length=10, choices=WriteOffStatus.choices, default=WriteOffStatus.PENDING
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    comment = models.CharField(max_length=200, blank=True)
+    refund = models.OneToOneField(
+        "invoices.Refund", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    adjustment = models.OneToOneField(
+        "invoices.Adjustment", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["requested_at", "id"]
+        permissions = [("approve_refund", "Approve refunds and contras above the approval limit")]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="refund_request_positive"),
+            models.CheckConstraint(
+                condition=Q(status__in=WriteOffStatus.values), name="refund_request_status"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=["refund", "contra"]), name="refund_request_kind"
+            ),
+            # exactly one of: a payment, a credit memo, an invoice (contra only)
+            models.CheckConstraint(
+                condition=Q(payment__isnull=False, credit_memo__isnull=True, invoice__isnull=True)
+                | Q(payment__isnull=True, credit_memo__isnull=False, invoice__isnull=True)
+                | Q(
+                    payment__isnull=True,
+                    credit_memo__isnull=True,
+                    invoice__isnull=False,
+                    kind="contra",
+                ),
+                name="refund_request_one_target",
+            ),
+            models.CheckConstraint(
+                condition=Q(status=WriteOffStatus.APPROVED)
+                & (Q(refund__isnull=False) | Q(adjustment__isnull=False))
+                | ~Q(status=WriteOffStatus.APPROVED)
+                & Q(refund__isnull=True, adjustment__isnull=True),
+                name="refund_request_approved_has_movement",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.amount} {self.currency_id} ({self.status})"
+
+    @property
+    def target(self):
+        return self.payment or self.credit_memo or self.invoice
+
+    @property
+    def target_label(self) -> str:
+        if self.payment_id:
+            return f"payment {self.payment.reference}"
+        if self.credit_memo_id:
+            return f"credit memo {self.credit_memo.number}"
+        return f"invoice {self.invoice.number}"

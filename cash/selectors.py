@@ -8,7 +8,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from accounts.money import ZERO
-from accounts.selectors import scope_to_portfolio
+from accounts.selectors import customers_for, scope_to_portfolio
 from invoices.models import CreditMemo, Invoice, Payment, PaymentStatus
 from invoices.selectors import credit_memos_for, invoices_for, payments_for
 
@@ -18,6 +18,7 @@ from .models import (
     BankTransaction,
     Direction,
     MatchSuggestion,
+    RefundRequest,
     UnidentifiedMark,
     WriteOffRequest,
     WriteOffStatus,
@@ -155,3 +156,23 @@ def write_off_requests_for(user) -> QuerySet[WriteOffRequest]:
 
 def pending_write_offs(user) -> QuerySet[WriteOffRequest]:
     return write_off_requests_for(user).filter(status=WriteOffStatus.PENDING)
+
+
+def refund_requests_for(user) -> QuerySet[RefundRequest]:
+    """Refund and contra requests within the user's reach (by the customer of the money)."""
+    reachable = customers_for(user).values("pk")
+    return RefundRequest.objects.select_related(
+        "payment__customer",
+        "credit_memo__customer",
+        "invoice__customer",
+        "requested_by",
+        "decided_by",
+    ).filter(
+        Q(payment__customer__in=reachable)
+        | Q(credit_memo__customer__in=reachable)
+        | Q(invoice__customer__in=reachable)
+    )
+
+
+def pending_refunds(user) -> QuerySet[RefundRequest]:
+    return refund_requests_for(user).filter(status=WriteOffStatus.PENDING)

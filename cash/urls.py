@@ -26,10 +26,26 @@ urlpatterns = [
     path("invoices/<int:pk>/write-off/", views.write_off, name="cash_write_off"),
     path("write-offs/", views.write_offs, name="cash_write_offs"),
     path("write-offs/<int:pk>/decide/", views.write_off_decide, name="cash_write_off_decide"),
+    path(
+        "payments/<int:pk>/refund/", views.refund, {"target": "payment"}, name="cash_payment_refund"
+    ),
+    path(
+        "credit-memos/<int:pk>/refund/",
+        views.refund,
+        {"target": "credit_memo"},
+        name="cash_credit_memo_refund",
+    ),
+    path(
+        "invoices/<int:pk>/contra/", views.refund, {"target": "invoice"}, name="cash_invoice_contra"
+    ),
+    path("refunds/", views.refunds, name="cash_refunds"),
+    path("refunds/<int:pk>/decide/", views.refund_decide, name="cash_refund_decide"),
     path("imports/", import_views.imports, name="cash_imports"),
     path("imports/csv-mappings/", import_views.csv_mappings, name="cash_csv_mappings"),
     path("imports/csv-mappings/<int:pk>/", import_views.csv_mappings, name="cash_csv_mapping_edit"),
     path("imports/<int:pk>/", import_views.import_detail, name="cash_import_detail"),
+    path("imports/csv/", import_views.csv_imports, name="cash_csv_imports"),
+    path("imports/csv/<int:pk>/", import_views.csv_import_detail, name="cash_csv_import_detail"),
     path(
         "bank-transactions/<int:pk>/assign/",
         import_views.transaction_assign,

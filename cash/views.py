@@ -15,9 +15,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from accounts.context_processors import NavCount
 from accounts.errors import ServiceError
 from accounts.money import to_positive_money
-from accounts.roles import CASH_APPROVE_WRITE_OFF, CASH_VIEW, CASH_WORK
+from accounts.roles import CASH_APPROVE_REFUND, CASH_APPROVE_WRITE_OFF, CASH_VIEW, CASH_WORK
 from accounts.selectors import customers_for
 from invoices import services as ledger
 from invoices.models import CreditMemo, Payment, PaymentStatus
@@ -28,21 +29,28 @@ from .filters import UnappliedFilter
 from .forms import (
     CreditMemoIssueForm,
     PaymentPostForm,
+    RefundDecisionForm,
+    RefundForm,
     ReverseForm,
     VoidForm,
     WriteOffDecisionForm,
     WriteOffForm,
 )
-from .models import WriteOffRequest
+from .models import RefundRequest, WriteOffRequest
 
 
-def navigation_entries(request) -> list[tuple[str, str]]:
-    if request.user.has_perm(CASH_VIEW):
+def navigation_entries(request) -> list[tuple[str, str] | NavCount]:
+    """Counts are left to the navigation, which runs every badge's in one query: an approver
+    of refunds sees how many wait beside "Cash"."""
+    user = request.user
+    if user.has_perm(CASH_VIEW):
+        if user.has_perm(CASH_APPROVE_REFUND):
+            return [NavCount("Cash", reverse("cash_index"), selectors.pending_refunds(user))]
         return [("Cash", reverse("cash_index"))]
-    if request.user.has_perm(CASH_APPROVE_WRITE_OFF):
-        count = selectors.pending_write_offs(request.user).count()
-        label = f"Write-offs ({count})" if count else "Write-offs"
-        return [(label, reverse("cash_write_offs"))]
+    if user.has_perm(CASH_APPROVE_WRITE_OFF):
+        return [
+            NavCount("Write-offs", reverse("cash_write_offs"), selectors.pending_write_offs(user))
+        ]
     return []
 
 
@@ -215,6 +223,10 @@ def _apply(request, source: Payment | CreditMemo, *, void_form=None):
                 "days_past_due": (today - invoice.due_date).days,
             }
         )
+    # what the browser script shows too, so the page is right before (or without) it runs
+    remainder = source.unapplied_amount
+    if entered is None:
+        remainder -= sum((r["amount"] for r in rows if r["checked"]), Decimal("0"))
     is_payment = isinstance(source, Payment)
     suggestions = (
         list(source.suggestions.select_related("invoice").filter(invoice__open_amount__gt=0))
@@ -230,8 +242,10 @@ def _apply(request, source: Payment | CreditMemo, *, void_form=None):
         "is_payment": is_payment,
         "is_void": is_payment and source.status == PaymentStatus.VOID,
         "rows": rows,
+        "remainder": remainder,
         "form_error": errors.get(None),
         "applications": selectors.ledger_history(source),
+        "refunds": list(source.refunds.select_related("created_by")),
         "live_ids": set(selectors.live_applications(source).values_list("pk", flat=True)),
         "suggestions": suggestions,
         "split_total": split_total,
@@ -473,3 +487,116 @@ def write_off_decide(request, pk: int):
             f"{decided.invoice.number}: {decided.get_status_display().lower()}.",
         )
     return redirect("cash_write_offs")
+
+
+@login_required
+def refund(request, pk: int, target: str):
+    """Refund (or contra) a payment's or credit memo's unapplied money; contra an open
+    invoice against what we owe the customer. Above the limit it waits for approval."""
+    _require(request, CASH_WORK)
+    user = request.user
+    if target == "payment":
+        obj = selectors.payment_for(user, pk)
+        back, label, balance = _apply_url(obj), f"payment {obj.reference}", obj.unapplied_amount
+    elif target == "credit_memo":
+        obj = selectors.credit_memo_for(user, pk)
+        back, label, balance = _apply_url(obj), f"credit memo {obj.number}", obj.unapplied_amount
+    else:
+        obj = get_object_or_404(invoices_for(user), pk=pk)
+        back, label, balance = reverse("cash_unapplied"), f"invoice {obj.number}", obj.open_amount
+    contra_only = target == "invoice"
+    status = 200
+    if request.method == "POST":
+        form = RefundForm(request.POST, contra_only=contra_only)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                result = services.refund_request(
+                    actor=user,
+                    target=obj,
+                    kind=data["kind"],
+                    amount=data["amount"],
+                    reference=data["reference"],
+                    reason=data["reason"],
+                )
+            except ServiceError as error:
+                _field_error(form, error)
+            else:
+                amount = f"{data['amount']:,.2f} {obj.currency_id}"
+                what = "contra" if data["kind"] == "contra" else "refund"
+                if isinstance(result, RefundRequest):
+                    messages.success(
+                        request,
+                        f"{amount} is above the approval limit: the {what} of {label} "
+                        "waits for a second person's approval.",
+                    )
+                else:
+                    messages.success(request, f"Posted a {what} of {amount} from {label}.")
+                return redirect(_next(request.POST.get("next")) if target == "invoice" else back)
+        status = 400
+    else:
+        form = RefundForm(
+            initial={"amount": balance, "kind": "contra" if contra_only else "refund"},
+            contra_only=contra_only,
+        )
+    return render(
+        request,
+        "cash/refund.html",
+        {
+            "form": form,
+            "label": label,
+            "customer": obj.customer,
+            "balance": balance,
+            "currency": obj.currency_id,
+            "balance_name": "Open" if contra_only else "Unapplied",
+            "action": request.path,
+            "back": back,
+            "next": request.GET.get("next", ""),
+        },
+        status=status,
+    )
+
+
+@login_required
+def refunds(request):
+    user = request.user
+    if not (user.has_perm(CASH_VIEW) or user.has_perm(CASH_APPROVE_REFUND)):
+        raise PermissionDenied
+    requests = selectors.refund_requests_for(user)
+    return render(
+        request,
+        "cash/refunds.html",
+        {
+            "pending": list(requests.filter(status="pending")),
+            "decided": list(requests.exclude(status="pending").order_by("-decided_at")[:50]),
+            "can_decide": user.has_perm(CASH_APPROVE_REFUND),
+            "form": RefundDecisionForm(),
+        },
+    )
+
+
+@require_POST
+@login_required
+def refund_decide(request, pk: int):
+    pending = get_object_or_404(selectors.refund_requests_for(request.user), pk=pk)
+    _require(request, CASH_APPROVE_REFUND)
+    form = RefundDecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose approve or reject.")
+        return redirect("cash_refunds")
+    try:
+        decided = services.refund_decide(
+            actor=request.user,
+            request=pending,
+            approve=form.cleaned_data["decision"] == "approve",
+            comment=form.cleaned_data["comment"],
+        )
+    except ServiceError as error:
+        messages.error(request, f"{pending.target_label}: {error.message}")
+    else:
+        messages.success(
+            request,
+            f"{decided.kind.capitalize()} of {decided.amount:,.2f} {decided.currency_id} from "
+            f"{decided.target_label}: {decided.get_status_display().lower()}.",
+        )
+    return redirect("cash_refunds")

@@ -23,6 +23,7 @@ class CollectionsAppConfig(AppConfig):
         post_migrate.connect(_ensure_roles_and_reference_data, sender=self)
 
         from accounts import hooks as account_hooks
+        from cash import hooks as cash_hooks
         from disputes import hooks as dispute_hooks
         from invoices import hooks as ledger_hooks
 
@@ -32,6 +33,7 @@ class CollectionsAppConfig(AppConfig):
             on_customer_changed,
             on_dispute_changed,
             on_ledger_changed,
+            on_money_out,
         )
 
         for hooks, reaction in (
@@ -40,6 +42,7 @@ class CollectionsAppConfig(AppConfig):
             (account_hooks.customer_changed_hooks, on_customer_changed),
             (dispute_hooks.dispute_changed_hooks, on_dispute_changed),
             (dispute_hooks.dispute_credited_hooks, on_dispute_credited),
+            (cash_hooks.money_out_hooks, on_money_out),
         ):
             if reaction not in hooks:
                 hooks.append(reaction)

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from accounts.context_processors import NavCount
 from accounts.errors import ServiceError
 from accounts.selectors import customer_for
 
@@ -53,12 +54,12 @@ def workspace_context(request, customer, items, bound: dict) -> dict:
     return {"side_panels": ["credit/_workspace_panel.html"]}
 
 
-def navigation_entries(request) -> list[tuple[str, str]]:
+def navigation_entries(request) -> list[NavCount]:
     user = request.user
     if not user.has_perm(INBOX):
         return []
-    count = selectors.inbox_count(user)
-    return [(f"Credit ({count})" if count else "Credit", reverse("credit_inbox"))]
+    # counted by the navigation, with the other badges, in one query
+    return [NavCount("Credit", reverse("credit_inbox"), selectors.inbox_rows(user))]
 
 
 # --- pages -----------------------------------------------------------------------------------

@@ -318,6 +318,8 @@ CASH_AUTO_APPLY_THRESHOLD = env.int("CASH_AUTO_APPLY_THRESHOLD", default=80)
 # A write-off from the cash pages above this amount (in the invoice's currency) waits for a
 # credit manager's or admin's approval.
 CASH_WRITE_OFF_APPROVAL_LIMIT = env.str("CASH_WRITE_OFF_APPROVAL_LIMIT", default="1000.00")
+# refunds and contras of unapplied cash (or of an open invoice) above this need a second person
+CASH_REFUND_APPROVAL_LIMIT = env.str("CASH_REFUND_APPROVAL_LIMIT", default="1000.00")
 # Largest bank file accepted on the upload page.
 CASH_IMPORT_MAX_BYTES = env.int("CASH_IMPORT_MAX_BYTES", default=20 * 1024 * 1024)
 

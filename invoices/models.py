@@ -239,6 +239,8 @@ class Application(models.Model):
 class AdjustmentKind(models.TextChoices):
     WRITE_OFF = "write_off", "Write-off (bad debt)"
     SMALL_BALANCE = "small_balance", "Small-balance write-off"
+    # settled against what we owe the customer as a supplier (the payable named in the reason)
+    CONTRA = "contra", "Contra against our payables"
 
 
 class Adjustment(models.Model):
@@ -263,6 +265,57 @@ class Adjustment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.amount} on {self.invoice_id}"
+
+
+class RefundKind(models.TextChoices):
+    REFUND = "refund", "Refund to the customer"
+    CONTRA = "contra", "Contra against our payables"
+
+
+class Refund(models.Model):
+    """Unapplied cash or credit that leaves the receivables ledger without settling an
+    invoice: paid back to the customer, or offset against a payable we owe them (the
+    reference names the bank transfer or the supplier document). It lowers its source's
+    unapplied balance as an application would, but touches no invoice."""
+
+    payment = models.ForeignKey(
+        Payment, null=True, blank=True, on_delete=models.PROTECT, related_name="refunds"
+    )
+    credit_memo = models.ForeignKey(
+        CreditMemo, null=True, blank=True, on_delete=models.PROTECT, related_name="refunds"
+    )
+    kind = models.CharField(max_length=10, choices=RefundKind.choices)
+    amount = models.DecimalField(**MONEY)
+    currency = models.ForeignKey(Currency, on_delete=models.PROTECT, related_name="+")
+    effective_date = models.DateField()
+    reference = models.CharField(max_length=80)
+    reason = models.CharField(max_length=200)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="refund_amount_positive"),
+            models.CheckConstraint(
+                condition=(Q(payment__isnull=False) & Q(credit_memo__isnull=True))
+                | (Q(payment__isnull=True) & Q(credit_memo__isnull=False)),
+                name="refund_has_one_source",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=RefundKind.values), name="refund_kind_known"
+            ),
+        ]
+        indexes = [models.Index(fields=["payment"]), models.Index(fields=["credit_memo"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.amount} {self.currency_id}"
+
+    @property
+    def source(self) -> Payment | CreditMemo:
+        return self.payment or self.credit_memo
 
 
 class IdempotencyKey(models.Model):

@@ -66,18 +66,25 @@ LEFT JOIN (SELECT invoice_id, SUM(amount) AS total FROM invoices_adjustment
            GROUP BY invoice_id) d ON d.invoice_id = i.id
 WHERE i.open_amount <> i.amount - COALESCE(a.total, 0) - COALESCE(d.total, 0)
 UNION ALL
-SELECT 'payment', p.id, p.reference, p.unapplied_amount, p.amount - COALESCE(a.total, 0)
+SELECT 'payment', p.id, p.reference, p.unapplied_amount,
+       p.amount - COALESCE(a.total, 0) - COALESCE(r.total, 0)
 FROM invoices_payment p
 LEFT JOIN (SELECT payment_id, SUM(amount) AS total FROM invoices_application
            WHERE payment_id IS NOT NULL GROUP BY payment_id) a ON a.payment_id = p.id
-WHERE p.unapplied_amount <> p.amount - COALESCE(a.total, 0)
+LEFT JOIN (SELECT payment_id, SUM(amount) AS total FROM invoices_refund
+           WHERE payment_id IS NOT NULL GROUP BY payment_id) r ON r.payment_id = p.id
+WHERE p.unapplied_amount <> p.amount - COALESCE(a.total, 0) - COALESCE(r.total, 0)
 UNION ALL
-SELECT 'credit_memo', c.id, c.number, c.unapplied_amount, c.amount - COALESCE(a.total, 0)
+SELECT 'credit_memo', c.id, c.number, c.unapplied_amount,
+       c.amount - COALESCE(a.total, 0) - COALESCE(r.total, 0)
 FROM invoices_creditmemo c
 LEFT JOIN (SELECT credit_memo_id, SUM(amount) AS total FROM invoices_application
            WHERE credit_memo_id IS NOT NULL GROUP BY credit_memo_id) a
   ON a.credit_memo_id = c.id
-WHERE c.unapplied_amount <> c.amount - COALESCE(a.total, 0)
+LEFT JOIN (SELECT credit_memo_id, SUM(amount) AS total FROM invoices_refund
+           WHERE credit_memo_id IS NOT NULL GROUP BY credit_memo_id) r
+  ON r.credit_memo_id = c.id
+WHERE c.unapplied_amount <> c.amount - COALESCE(a.total, 0) - COALESCE(r.total, 0)
 """
 
 
@@ -110,7 +117,8 @@ ORDER BY m.effective_date, m.id
 
 
 def ledger_discrepancies() -> list[dict]:
-    """Stored balances that disagree with the applications behind them, invoices whose
+    """Stored balances that disagree with the applications (and, for payments and credit
+    memos, the refunds) behind them, invoices whose
     movement-date bounds miss one of their movements, and movements dated in the future
     (should be none)."""
     today = timezone.localdate()

@@ -3,6 +3,10 @@
 
 from __future__ import annotations
 
+from accounts.models import Customer
+
+from ..models import ActivityKind
+from .activities import activity_add
 from .queue import queue_state_refresh
 
 
@@ -21,3 +25,14 @@ def on_customer_changed(customer_id: int, fields: set[str]) -> None:
     do-not-contact flag and the account currency, and refreshing one customer is cheap
     enough not to pick among the fields."""
     queue_state_refresh(customer_ids=[customer_id])
+
+
+def on_money_out(*, actor, customer_id: int, summary: str, note: str = "") -> None:
+    """A refund or contra was posted, requested or decided in cash: a line on the timeline."""
+    activity_add(
+        actor=actor,
+        customer=Customer.objects.get(pk=customer_id),
+        kind=ActivityKind.SYSTEM,
+        summary=summary,
+        note=note,
+    )

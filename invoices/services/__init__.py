@@ -10,6 +10,7 @@ from .applications import application_reverse
 from .credit_memos import credit_memo_apply, credit_memo_issue
 from .invoices import invoice_create
 from .payments import payment_apply, payment_apply_oldest_first, payment_post, payment_void
+from .refunds import unapplied_refund
 
 __all__ = [
     "Allocation",
@@ -22,4 +23,5 @@ __all__ = [
     "payment_apply_oldest_first",
     "payment_post",
     "payment_void",
+    "unapplied_refund",
 ]

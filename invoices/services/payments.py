@@ -12,7 +12,7 @@ from accounts.models import Currency, Customer
 from accounts.money import in_minor_units, to_positive_money
 
 from ..hooks import run_cash_applied
-from ..models import Application, Invoice, Payment, PaymentStatus, ReturnedPayment
+from ..models import Application, Invoice, Payment, PaymentStatus, Refund, ReturnedPayment
 from .allocations import Allocation, apply_locked, lock_invoices, lock_source
 from .applications import reverse_without_hooks
 
@@ -163,6 +163,14 @@ def payment_void(
         if locked.status == PaymentStatus.VOID:
             raise ServiceError(
                 f"payment {locked.reference} is already void", field="payment", code="already_void"
+            )
+        if Refund.objects.filter(payment=locked).exists():
+            # a void payment has all its amount unapplied; money already paid back is not
+            raise ServiceError(
+                f"payment {locked.reference} was partly refunded or offset; "
+                "recover the refund before voiding it",
+                field="payment",
+                code="refunded",
             )
         if return_date < locked.received_date:
             raise ServiceError(

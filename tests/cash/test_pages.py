@@ -34,6 +34,7 @@ ROUTES = {
     "cash_import_detail",
     "cash_transaction_assign",
     "cash_write_off_decide",
+    "cash_csv_import_detail",  # finance and admins only: tests/cash/test_csv_import_jobs.py
 }
 PAGES = [
     "cash_index",
