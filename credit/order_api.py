@@ -20,6 +20,7 @@ from rest_framework.views import APIView
 from accounts.api_imports import CsvImportView, import_schema
 from accounts.api_permissions import requires
 from accounts.errors import ServiceError
+from accounts.models import Customer
 from accounts.selectors import customers_for
 from invoices.api import IDEMPOTENCY_PARAMETER
 from invoices.idempotency import idempotent
@@ -285,9 +286,17 @@ class OrderReceiveView(APIView):
 
 
 def _order(request, external_ref: str) -> Order:
-    return order_selectors.order_by_reference(
-        request.user, external_ref, customer_ref=request.query_params.get("customer")
-    )
+    customer_ref = request.query_params.get("customer")
+    # a reference is printable text of at most the column's length; anything else cannot
+    # name a customer (and a NUL would reach PostgreSQL as an error, not a 400)
+    if customer_ref is not None and (
+        len(customer_ref) > CUSTOMER_REF_MAX or not customer_ref.isprintable()
+    ):
+        raise ServiceError("not a customer reference", field="customer")
+    return order_selectors.order_by_reference(request.user, external_ref, customer_ref=customer_ref)
+
+
+CUSTOMER_REF_MAX = Customer._meta.get_field("external_ref").max_length
 
 
 def _order_data(request, external_ref: str) -> dict:

@@ -118,3 +118,43 @@ def test_the_cfo_reads_but_cannot_upload(cfo):
         format="multipart",
     )
     assert response.status_code == 403
+
+
+# The cash API's routes, for tests/collections_app/test_reach.py: their reach is tested here.
+API_ROUTES = {("api_cash_apply_suggestion", "post"), ("api_cash_bank_import", "get")}
+API_LISTS = {"api_cash_unapplied", "api_cash_bank_imports"}
+
+
+def test_without_the_team_view_another_portfolios_payment_is_not_found(acme):
+    """Apply-a-suggestion starts from the portfolio-scoped payments, like the pages; the
+    unapplied list shows only the clerk's portfolio. A bank import is the company's
+    statement (no customer's), read with the cash permission."""
+    from django.contrib.auth.models import Permission
+
+    from tests.factories import UserFactory, payment
+
+    clerk = UserFactory(username="narrow")
+    clerk.user_permissions.add(
+        *Permission.objects.filter(codename__in=["view_cash", "work_cash"]),
+    )
+    cash = payment(acme, "10.00")
+    client = api(clerk)
+    before = (Application.objects.count(), Payment.objects.get(pk=cash.pk).unapplied_amount)
+
+    theirs = client.post(
+        f"/api/v1/cash/payments/{cash.pk}/apply-suggestion/", {"invoice": 1}, format="json"
+    )
+    unknown = client.post(
+        f"/api/v1/cash/payments/{cash.pk + 1000}/apply-suggestion/", {"invoice": 1}, format="json"
+    )
+
+    assert (theirs.status_code, unknown.status_code) == (404, 404)
+    assert theirs.json() == unknown.json()
+    assert client.get("/api/v1/cash/unapplied/").json()["results"] == []
+    assert (Application.objects.count(), Payment.objects.get(pk=cash.pk).unapplied_amount) == before
+
+
+def test_a_bank_import_is_read_with_the_cash_permission_only(finance, collector, imported):
+    url = f"/api/v1/cash/bank-imports/{imported['id']}/"
+    assert api(collector).get(url).status_code == 403
+    assert api(finance).get(url).status_code == 200

@@ -15,7 +15,7 @@ from django.urls import reverse
 from accounts import roles
 from accounts.models import AuditEntry
 from cash import services as cash_services
-from cash.models import BankImport, WriteOffRequest
+from cash.models import BankImport, RefundRequest, WriteOffRequest
 from invoices import services
 from invoices.models import Adjustment, Application, CreditMemo, Invoice, Payment
 from tests.factories import CustomerFactory, UserFactory, invoice, payment, user_in_role
@@ -35,6 +35,14 @@ ROUTES = {
     "cash_transaction_assign",
     "cash_write_off_decide",
     "cash_csv_import_detail",  # finance and admins only: tests/cash/test_csv_import_jobs.py
+    "cash_payment_unidentified",
+    "cash_payment_short",
+    "cash_payment_refund",
+    "cash_credit_memo_refund",
+    "cash_invoice_contra",
+    "cash_refund_decide",
+    # a bank's column mapping is company-wide, not a customer's: finance only (below)
+    "cash_csv_mapping_edit",
 }
 PAGES = [
     "cash_index",
@@ -126,7 +134,49 @@ def test_without_the_team_view_another_portfolio_is_not_found(acme):
     assert client.post(reverse_url, {"note": "x"}).status_code == 404
     decide_url = reverse("cash_write_off_decide", args=[request.pk])
     assert client.post(decide_url, {"decision": "approve"}).status_code == 404
+    # refunds, contras and marks start from the same selectors
+    refund = {"kind": "refund", "amount": "1.00", "reference": "R-1", "reason": "r"}
+    for name, pk in (
+        ("cash_payment_refund", cash.pk),
+        ("cash_credit_memo_refund", memo.pk),
+        ("cash_invoice_contra", inv.pk),
+    ):
+        assert client.get(reverse(name, args=[pk])).status_code == 404
+        assert client.post(reverse(name, args=[pk]), refund).status_code == 404
+    unidentified = reverse("cash_payment_unidentified", args=[cash.pk])
+    assert client.post(unidentified, {"note": "no idea"}).status_code == 404
+    short = reverse("cash_payment_short", args=[cash.pk])
+    assert client.post(short, {"invoice": inv.pk, "reason": "pricing"}).status_code == 404
+    pending = RefundRequest.objects.create(
+        payment=cash,
+        kind="refund",
+        amount=Decimal("2.00"),
+        currency_id="USD",
+        reference="R-2",
+        reason="r",
+    )
+    clerk.user_permissions.add(Permission.objects.get(codename="approve_refund"))
+    client = logged_in(clerk)
+    refund_decide = reverse("cash_refund_decide", args=[pending.pk])
+    assert client.post(refund_decide, {"decision": "approve"}).status_code == 404
     assert _state() == before
+
+
+def test_a_bank_csv_mapping_is_finances_not_a_collectors(finance, collector):
+    from cash.models import BankCsvMapping
+
+    mapping = BankCsvMapping.objects.create(
+        name="Demo bank",
+        account="DE00",
+        date_column="Date",
+        amount_column="Amount",
+        currency_id="EUR",
+    )
+    url = reverse("cash_csv_mapping_edit", args=[mapping.pk])
+    assert logged_in(collector).get(url).status_code == 403
+    assert logged_in(collector).post(url, {"name": "x"}).status_code == 403
+    assert logged_in(finance).get(url).status_code == 200
+    assert BankCsvMapping.objects.get().name == "Demo bank"
 
 
 def test_the_nav_shows_cash_to_finance_and_not_to_collectors(finance, collector):

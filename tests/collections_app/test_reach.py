@@ -12,6 +12,7 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts import roles
@@ -28,6 +29,7 @@ from invoices.models import (
 )
 from reporting.exports import export_path
 from reporting.models import ExportJob
+from tests.cash import test_api as cash_api
 from tests.cash import test_pages as cash_pages
 from tests.collections_app import test_workspace_reach as workspace_reach
 from tests.credit import test_api_resources as credit_api
@@ -97,6 +99,8 @@ def _export(owner, tag: str) -> ExportJob:
         status="done",
         progress=100,
         file_name=f"{tag}-aging.csv",
+        # finished now: offered for download for REPORTING_EXPORT_KEEP_DAYS
+        finished_at=timezone.now(),
     )
     path = export_path(job)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -276,15 +280,15 @@ def _reference_url(name: str) -> str:
 
 
 def _elsewhere_kwargs(name: str) -> dict:
-    if name.startswith("api_credit_"):
+    if name.startswith(("api_credit_", "api_cash_")):
         return {"pk": 1}
     return dispute_api.url_kwargs(name) if name.startswith("dispute-") else {"ref": "ANY-REF"}
 
 
 # API id routes whose reach is tested beside their feature, not here.
-# tests/orders/test_lifecycle.py, tests/disputes/test_api.py
+# tests/orders/test_lifecycle.py, tests/disputes/test_api.py, tests/cash/test_api.py
 API_ID_ROUTES_CHECKED_ELSEWHERE = (
-    order_api.API_ROUTES | dispute_api.API_ROUTES | credit_api.API_ROUTES
+    order_api.API_ROUTES | dispute_api.API_ROUTES | credit_api.API_ROUTES | cash_api.API_ROUTES
 )
 
 
@@ -345,6 +349,7 @@ def test_every_api_list_is_checked():
         | REFERENCE_LISTS
         | dispute_api.API_LISTS
         | credit_api.API_LISTS
+        | cash_api.API_LISTS
     )
 
 

@@ -4,6 +4,8 @@ order by posting its reference; every 400 has one shape."""
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 import pytest
 from django.contrib.auth.models import Permission
 
@@ -132,3 +134,21 @@ def test_a_malformed_body_is_a_400_in_the_one_shape(erp, customer, payload, fiel
     assert set(response.json()) == {"detail", "code", "field"}
     assert (response.json()["field"], response.json()["code"]) == (field, "invalid")
     assert not Order.objects.exists()
+
+
+@pytest.mark.parametrize("customer_ref", ["\x00NW", "x" * 500, "line\nbreak"])
+def test_a_customer_query_that_cannot_be_a_reference_is_a_400_naming_it(
+    erp, customer, customer_ref
+):
+    """Found by schemathesis: a NUL in ?customer= reached PostgreSQL and answered 500."""
+    order = receive(customer, "100.00", "SO-1")
+    client = api(erp)
+    url = f"/api/v1/orders/{order.external_ref}/"
+
+    read = client.get(url, {"customer": customer_ref})
+    query = urlencode({"customer": customer_ref})
+    change = client.patch(f"{url}?{query}", {"amount": "90.00"}, format="json")
+
+    assert (read.status_code, read.json()["field"]) == (400, "customer")
+    assert (change.status_code, change.json()["field"]) == (400, "customer")
+    assert Order.objects.get(pk=order.pk).amount == order.amount
