@@ -15,8 +15,8 @@ STATUS_CHOICES = [("active", "Any open status"), *DisputeStatus.choices]
 # days since the dispute was opened: (code, label, from, to) — to is exclusive, None open-ended
 AGE_BANDS = [
     ("0_7", "Opened in the last 7 days", 0, 8),
-    ("8_30", "8–30 days old", 8, 31),
-    ("31_90", "31–90 days old", 31, 91),
+    ("8_30", "8 to 30 days old", 8, 31),
+    ("31_90", "31 to 90 days old", 31, 91),
     ("over_90", "Over 90 days old", 91, None),
 ]
 AGE_CHOICES = [(code, label) for code, label, _lo, _hi in AGE_BANDS]
