@@ -75,9 +75,7 @@ class DisputeFilter(django_filters.FilterSet):
         today = timezone.localdate()
         queryset = queryset.filter(opened_at__date__lte=today - datetime.timedelta(days=youngest))
         if oldest is not None:
-            queryset = queryset.filter(
-                opened_at__date__gt=today - datetime.timedelta(days=oldest)
-            )
+            queryset = queryset.filter(opened_at__date__gt=today - datetime.timedelta(days=oldest))
         return queryset
 
     def filter_sla(self, queryset, name, value):
