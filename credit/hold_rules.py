@@ -338,5 +338,33 @@ def _clear(hit: HoldRuleHit) -> tuple[HoldRuleHit, CreditChange | None]:
     return hit, lifted
 
 
+def rule_hit_acknowledge(*, actor, hit: HoldRuleHit) -> HoldRuleHit:
+    """Note an "only notify" hit: it leaves the credit inbox, and the account's timeline and
+    the audit trail say who noted it. A hit that held or watched the account is decided on
+    the credit page instead (its status change)."""
+    with transaction.atomic():
+        locked = HoldRuleHit.objects.select_for_update().select_related("rule").get(pk=hit.pk)
+        if locked.rule.action != HoldRuleAction.NOTIFY:
+            raise ServiceError("only a notice is noted; change the status instead", field="hit")
+        if locked.acknowledged_at is not None:
+            raise ServiceError("this notice was noted already", field="hit", code="unchanged")
+        locked.acknowledged_at = timezone.now()
+        locked.acknowledged_by = actor if getattr(actor, "is_authenticated", False) else None
+        locked.save(update_fields=["acknowledged_at", "acknowledged_by"])
+        activity_add(
+            actor=actor,
+            customer=locked.customer,
+            kind=ActivityKind.CREDIT,
+            summary=f"Hold rule “{locked.rule.name}” noted: {locked.detail}",
+        )
+        audit_record(
+            actor=actor,
+            action="credit.rule_hit.acknowledge",
+            instance=locked,
+            after={"rule": locked.rule_id, "customer": locked.customer_id},
+        )
+    return locked
+
+
 def rule_hits_of(customer: Customer, *, limit: int = 20):
     return HoldRuleHit.objects.filter(customer=customer).select_related("rule")[:limit]

@@ -361,6 +361,11 @@ class HoldRuleHit(models.Model):
     lift_change = models.OneToOneField(
         CreditChange, null=True, blank=True, on_delete=models.PROTECT, related_name="rule_lift"
     )
+    # an "only notify" hit waits in the credit inbox until someone notes it
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         ordering = ["-fired_at", "-id"]

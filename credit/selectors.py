@@ -30,6 +30,8 @@ from .models import (
     CreditAuthority,
     CreditChange,
     CreditReviewDate,
+    HoldRuleAction,
+    HoldRuleHit,
     LimitChangeRequest,
     LimitRequestStatus,
 )
@@ -150,6 +152,16 @@ def _inbox_reviews(user) -> QuerySet[CreditReviewDate]:
     )
 
 
+def _inbox_notices(user) -> QuerySet[HoldRuleHit]:
+    """Hits of "only notify" hold rules not noted yet, while their condition still holds."""
+    return HoldRuleHit.objects.filter(
+        rule__action=HoldRuleAction.NOTIFY,
+        acknowledged_at__isnull=True,
+        cleared_at__isnull=True,
+        customer__in=customers_for(user).values("pk"),
+    )
+
+
 def _inbox_applications(user) -> QuerySet[CreditApplication]:
     """Credit applications of new customers waiting for a decision (no portfolio yet)."""
     return CreditApplication.objects.filter(status=ApplicationStatus.PENDING)
@@ -164,6 +176,7 @@ def inbox_rows(user) -> QuerySet:
         _inbox_disputes(user).order_by().values("pk"),
         _inbox_reviews(user).values("pk"),
         _inbox_applications(user).values("pk"),
+        _inbox_notices(user).values("pk"),
         all=True,
     )
 
@@ -175,7 +188,7 @@ def inbox_count(user) -> int:
 
 @dataclass
 class InboxItem:
-    kind: str  # "escalation", "limit_request", "order" or "dispute"
+    kind: str  # escalation, limit_request, order, dispute, review, application, notice
     at: datetime.datetime
     customer: Customer | None
     escalation: Escalation | None = None
@@ -184,6 +197,7 @@ class InboxItem:
     dispute: Dispute | None = None
     review: CreditReviewDate | None = None
     application: CreditApplication | None = None
+    notice: HoldRuleHit | None = None
 
     @property
     def label(self) -> str:
@@ -194,6 +208,7 @@ class InboxItem:
             "dispute": "Dispute past its SLA",
             "review": "Credit review due",
             "application": "Credit application",
+            "notice": "Hold rule notice",
         }[self.kind]
 
 
@@ -238,10 +253,15 @@ def inbox_for(user, *, limit: int | None = None) -> list[InboxItem]:
         .annotate(item_kind=Value("application", output_field=CharField()), at=F("submitted_at"))
         .values_list("item_kind", "pk", "at")
     )
+    notices = (
+        _inbox_notices(user)
+        .annotate(item_kind=Value("notice", output_field=CharField()), at=F("fired_at"))
+        .values_list("item_kind", "pk", "at")
+    )
     ordered = list(
-        escalations.union(requests, orders, disputes, reviews, applications, all=True).order_by(
-            "at", "pk"
-        )[:limit]
+        escalations.union(
+            requests, orders, disputes, reviews, applications, notices, all=True
+        ).order_by("at", "pk")[:limit]
     )
     escalation_rows = Escalation.objects.select_related(
         "customer", "customer__currency", "raised_by", "assigned_to"
@@ -261,9 +281,20 @@ def inbox_for(user, *, limit: int | None = None) -> list[InboxItem]:
     application_rows = CreditApplication.objects.select_related(
         "assigned_to", "requested_terms"
     ).in_bulk([pk for kind, pk, _ in ordered if kind == "application"])
+    notice_ids = [pk for kind, pk, _ in ordered if kind == "notice"]
+    notice_rows = (
+        HoldRuleHit.objects.select_related("rule", "customer", "customer__currency").in_bulk(
+            notice_ids
+        )
+        if notice_ids
+        else {}
+    )
     items = []
     for kind, pk, at in ordered:
-        if kind == "application":
+        if kind == "notice":
+            row = notice_rows[pk]
+            items.append(InboxItem(kind, at, row.customer, notice=row))
+        elif kind == "application":
             items.append(InboxItem(kind, at, None, application=application_rows[pk]))
         elif kind == "review":
             row = review_rows[pk]

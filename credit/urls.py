@@ -11,6 +11,7 @@ urlpatterns = [
     path("applications/<int:pk>/pdf/", views.application_pdf_view, name="credit_application_pdf"),
     path("rules/", views.hold_rules, name="credit_hold_rules"),
     path("rules/<int:pk>/", views.hold_rules, name="credit_hold_rule"),
+    path("rule-hits/<int:pk>/noted/", views.rule_hit_noted, name="credit_rule_hit_noted"),
     path("customers/<int:pk>/", views.customer_credit, name="credit_customer"),
     path("customers/<int:pk>/status/", views.status_set, name="credit_status_set"),
     path("customers/<int:pk>/limit/", views.limit_set, name="credit_limit_set"),

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.context_processors import NavCount
 from accounts.errors import ServiceError
-from accounts.selectors import customer_for
+from accounts.selectors import customer_for, customers_for
 
 from . import reviews, risk, selectors, services
 from .applications import (
@@ -33,12 +33,13 @@ from .forms import (
     HoldRuleForm,
     LimitRequestDecisionForm,
 )
-from .hold_rules import hold_rule_save, rule_hits_of
+from .hold_rules import hold_rule_save, rule_hit_acknowledge, rule_hits_of
 from .models import (
     ApplicationStatus,
     CreditApplication,
     CreditChange,
     HoldRule,
+    HoldRuleHit,
     LimitChangeRequest,
 )
 
@@ -461,3 +462,24 @@ def application_pdf_view(request, pk: int):
     response = HttpResponse(application_pdf(application), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="credit-application-{pk}.pdf"'
     return response
+
+
+@require_POST
+@login_required
+def rule_hit_noted(request, pk: int):
+    """Note an "only notify" hit from the account's credit page or the inbox: reach first
+    (another portfolio's hit is a 404), then the permission."""
+    hit = get_object_or_404(
+        HoldRuleHit.objects.filter(customer__in=customers_for(request.user).values("pk")), pk=pk
+    )
+    if not request.user.has_perm(CHANGE):
+        raise PermissionDenied
+    try:
+        rule_hit_acknowledge(actor=request.user, hit=hit)
+    except ServiceError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, f"Notice of “{hit.rule.name}” noted.")
+    if request.POST.get("from") == "inbox":
+        return redirect("credit_inbox")
+    return redirect("credit_customer", pk=hit.customer_id)

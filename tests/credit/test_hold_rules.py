@@ -27,7 +27,7 @@ pytestmark = pytest.mark.django_db
 
 TODAY = timezone.localdate()
 # Id routes of this page: the id is a rule's (rules are not in a portfolio).
-ROUTES = {"credit_hold_rule"}
+ROUTES = {"credit_hold_rule", "credit_rule_hit_noted"}
 
 
 def days_ago(n: int) -> datetime.date:
@@ -269,3 +269,68 @@ def test_a_rule_page_is_for_credit_managers_and_an_unknown_rule_is_a_404(manager
     assert logged_in(collector).get(url).status_code == 403
     assert logged_in(collector).post(url, {"name": "x", "kind": "risk_high"}).status_code == 403
     assert HoldRule.objects.get().name == "risk_high hold"
+
+
+def test_a_notice_waits_in_the_inbox_until_a_credit_manager_notes_it(manager, collector):
+    """Issue 12: "only notify" tells the credit team; the notice is an inbox item that
+    noting closes, on the timeline and in the audit trail, and a collector cannot note it."""
+    broken = CustomerFactory(name="Broken Promise Ltd", assigned_collector=collector)
+    Promise.objects.create(
+        customer=broken,
+        amount=Decimal("100.00"),
+        currency_id=broken.currency_id,
+        promised_date=days_ago(5),
+        status="broken",
+    )
+    rule("broken_promise", action="notify", days=30)
+    hold_rules_evaluate()
+    hit = HoldRuleHit.objects.get(customer=broken)
+    client = logged_in(manager)
+
+    inbox = client.get(reverse("credit_inbox"))
+    notices = [item for item in inbox.context["items"] if item.kind == "notice"]
+    assert [(item.customer, item.notice) for item in notices] == [(broken, hit)]
+    assert "Credit (1)" in [label for label, _ in inbox.context["nav_items"]]
+
+    refused = logged_in(collector).post(reverse("credit_rule_hit_noted", args=[hit.pk]))
+    assert refused.status_code == 403
+    noted = client.post(reverse("credit_rule_hit_noted", args=[hit.pk]), {"from": "inbox"})
+
+    assert noted.status_code == 302 and noted.url == reverse("credit_inbox")
+    hit.refresh_from_db()
+    assert (hit.acknowledged_by, hit.acknowledged_at is not None) == (manager, True)
+    assert [item.kind for item in client.get(reverse("credit_inbox")).context["items"]] == []
+    line = Activity.objects.filter(customer=broken, kind="credit").latest("pk")
+    assert line.summary.startswith("Hold rule “broken_promise notify” noted: a promise due")
+    assert AuditEntry.objects.filter(action="credit.rule_hit.acknowledge").count() == 1
+    again = client.post(reverse("credit_rule_hit_noted", args=[hit.pk]))
+    assert again.status_code == 302
+    assert AuditEntry.objects.filter(action="credit.rule_hit.acknowledge").count() == 1
+
+
+def test_another_portfolios_notice_is_a_404_like_one_that_does_not_exist(manager):
+    from django.contrib.auth.models import Permission
+
+    from tests.factories import UserFactory
+    from tests.factories import collector as another_collector
+
+    other = CustomerFactory(assigned_collector=another_collector("olga"))
+    Promise.objects.create(
+        customer=other,
+        amount=Decimal("100.00"),
+        currency_id=other.currency_id,
+        promised_date=days_ago(5),
+        status="broken",
+    )
+    rule("broken_promise", action="notify", days=30)
+    hold_rules_evaluate()
+    hit = HoldRuleHit.objects.get(customer=other)
+    narrow = UserFactory(username="narrow")
+    narrow.user_permissions.add(*Permission.objects.filter(codename="change_credit"))
+    client = logged_in(narrow)
+
+    theirs = client.post(reverse("credit_rule_hit_noted", args=[hit.pk]))
+    unknown = client.post(reverse("credit_rule_hit_noted", args=[hit.pk + 1000]))
+
+    assert (theirs.status_code, unknown.status_code) == (404, 404)
+    assert HoldRuleHit.objects.get(pk=hit.pk).acknowledged_at is None
