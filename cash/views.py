@@ -444,49 +444,73 @@ def _next(url: str | None) -> str:
     return reverse("cash_unapplied")
 
 
-@login_required
-def write_offs(request):
+def _approvals(request, requests, *, approve: str, template: str, form):
+    """A list of requests waiting for a second person (write-offs, refunds) and the last
+    50 decided; who may decide sees the decision form."""
     user = request.user
-    if not (user.has_perm(CASH_VIEW) or user.has_perm(CASH_APPROVE_WRITE_OFF)):
+    if not (user.has_perm(CASH_VIEW) or user.has_perm(approve)):
         raise PermissionDenied
-    requests = selectors.write_off_requests_for(user)
     return render(
         request,
-        "cash/write_offs.html",
+        template,
         {
             "pending": list(requests.filter(status="pending")),
             "decided": list(requests.exclude(status="pending").order_by("-decided_at")[:50]),
-            "can_decide": user.has_perm(CASH_APPROVE_WRITE_OFF),
-            "form": WriteOffDecisionForm(),
+            "can_decide": user.has_perm(approve),
+            "form": form(),
         },
+    )
+
+
+def _decide(request, pending, *, approve: str, form, decide, back: str, label, said):
+    """Approve or reject one request through its service (``decide``); a refusal is said
+    with the request's ``label``, a decision with ``said(decided)``."""
+    _require(request, approve)
+    bound = form(request.POST)
+    if not bound.is_valid():
+        messages.error(request, "Choose approve or reject.")
+        return redirect(back)
+    try:
+        decided = decide(
+            actor=request.user,
+            request=pending,
+            approve=bound.cleaned_data["decision"] == "approve",
+            comment=bound.cleaned_data["comment"],
+        )
+    except ServiceError as error:
+        messages.error(request, f"{label(pending)}: {error.message}")
+    else:
+        messages.success(request, said(decided))
+    return redirect(back)
+
+
+@login_required
+def write_offs(request):
+    return _approvals(
+        request,
+        selectors.write_off_requests_for(request.user),
+        approve=CASH_APPROVE_WRITE_OFF,
+        template="cash/write_offs.html",
+        form=WriteOffDecisionForm,
     )
 
 
 @require_POST
 @login_required
 def write_off_decide(request, pk: int):
-    write_off = get_object_or_404(selectors.write_off_requests_for(request.user), pk=pk)
-    _require(request, CASH_APPROVE_WRITE_OFF)
-    form = WriteOffDecisionForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "Choose approve or reject.")
-        return redirect("cash_write_offs")
-    try:
-        decided = services.write_off_decide(
-            actor=request.user,
-            request=write_off,
-            approve=form.cleaned_data["decision"] == "approve",
-            comment=form.cleaned_data["comment"],
-        )
-    except ServiceError as error:
-        messages.error(request, f"{write_off.invoice.number}: {error.message}")
-    else:
-        messages.success(
-            request,
+    return _decide(
+        request,
+        get_object_or_404(selectors.write_off_requests_for(request.user), pk=pk),
+        approve=CASH_APPROVE_WRITE_OFF,
+        form=WriteOffDecisionForm,
+        decide=services.write_off_decide,
+        back="cash_write_offs",
+        label=lambda pending: pending.invoice.number,
+        said=lambda decided: (
             f"Write-off of {decided.amount:,.2f} {decided.currency_id} on "
-            f"{decided.invoice.number}: {decided.get_status_display().lower()}.",
-        )
-    return redirect("cash_write_offs")
+            f"{decided.invoice.number}: {decided.get_status_display().lower()}."
+        ),
+    )
 
 
 @login_required
@@ -559,44 +583,28 @@ def refund(request, pk: int, target: str):
 
 @login_required
 def refunds(request):
-    user = request.user
-    if not (user.has_perm(CASH_VIEW) or user.has_perm(CASH_APPROVE_REFUND)):
-        raise PermissionDenied
-    requests = selectors.refund_requests_for(user)
-    return render(
+    return _approvals(
         request,
-        "cash/refunds.html",
-        {
-            "pending": list(requests.filter(status="pending")),
-            "decided": list(requests.exclude(status="pending").order_by("-decided_at")[:50]),
-            "can_decide": user.has_perm(CASH_APPROVE_REFUND),
-            "form": RefundDecisionForm(),
-        },
+        selectors.refund_requests_for(request.user),
+        approve=CASH_APPROVE_REFUND,
+        template="cash/refunds.html",
+        form=RefundDecisionForm,
     )
 
 
 @require_POST
 @login_required
 def refund_decide(request, pk: int):
-    pending = get_object_or_404(selectors.refund_requests_for(request.user), pk=pk)
-    _require(request, CASH_APPROVE_REFUND)
-    form = RefundDecisionForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "Choose approve or reject.")
-        return redirect("cash_refunds")
-    try:
-        decided = services.refund_decide(
-            actor=request.user,
-            request=pending,
-            approve=form.cleaned_data["decision"] == "approve",
-            comment=form.cleaned_data["comment"],
-        )
-    except ServiceError as error:
-        messages.error(request, f"{pending.target_label}: {error.message}")
-    else:
-        messages.success(
-            request,
+    return _decide(
+        request,
+        get_object_or_404(selectors.refund_requests_for(request.user), pk=pk),
+        approve=CASH_APPROVE_REFUND,
+        form=RefundDecisionForm,
+        decide=services.refund_decide,
+        back="cash_refunds",
+        label=lambda pending: pending.target_label,
+        said=lambda decided: (
             f"{decided.kind.capitalize()} of {decided.amount:,.2f} {decided.currency_id} from "
-            f"{decided.target_label}: {decided.get_status_display().lower()}.",
-        )
-    return redirect("cash_refunds")
+            f"{decided.target_label}: {decided.get_status_display().lower()}."
+        ),
+    )
