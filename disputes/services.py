@@ -129,19 +129,7 @@ def dispute_open(
             )
         if len({i.currency_id for i in invoices}) > 1:
             raise ServiceError("a dispute covers invoices of one currency", field="invoices")
-        already = sorted(
-            set(
-                DisputeLine.objects.filter(
-                    invoice_id__in=ids, dispute__status__in=ACTIVE_STATUSES
-                ).values_list("invoice__number", flat=True)
-            )
-        )
-        if already:
-            raise ServiceError(
-                f"already in an open dispute: {', '.join(already)}",
-                field="invoices",
-                code="duplicate",
-            )
+        _refuse_if_in_an_open_dispute(ids)
         lines = _lines_from(invoices, amounts, amount)
         now = timezone.now()
         dispute = Dispute.objects.create(
@@ -296,6 +284,12 @@ def dispute_move(
             )
         if to_status == DisputeStatus.OPEN and not note:
             raise ServiceError("say why the dispute is reopened", field="note")
+        if to_status in ACTIVE_STATUSES and before not in ACTIVE_STATUSES:
+            # reopened: its invoices, locked as dispute_open locks them, may meanwhile be in
+            # another open dispute; an invoice is in one open dispute at a time
+            ids = list(dispute.lines.order_by("invoice_id").values_list("invoice_id", flat=True))
+            list(Invoice.objects.select_for_update(of=("self",)).filter(pk__in=ids).order_by("pk"))
+            _refuse_if_in_an_open_dispute(ids, besides=dispute)
         memo = None
         if to_status == DisputeStatus.RESOLVED:
             lines = list(dispute.lines.select_for_update().order_by("invoice_id"))
@@ -351,6 +345,22 @@ def dispute_move(
             run_dispute_credited(actor=actor, dispute=dispute, memo=memo)
         run_dispute_changed([dispute.customer_id])
     return dispute
+
+
+def _refuse_if_in_an_open_dispute(invoice_ids, *, besides: Dispute | None = None) -> None:
+    """On locked invoices: refuse any already in an open dispute (other than ``besides``)."""
+    lines = DisputeLine.objects.filter(
+        invoice_id__in=invoice_ids, dispute__status__in=ACTIVE_STATUSES
+    )
+    if besides is not None:
+        lines = lines.exclude(dispute=besides)
+    already = sorted(set(lines.values_list("invoice__number", flat=True)))
+    if already:
+        raise ServiceError(
+            f"already in an open dispute: {', '.join(already)}",
+            field="invoices",
+            code="duplicate",
+        )
 
 
 def _credit_memo_issue(*, actor, dispute: Dispute, credit: dict[int, Decimal], note: str):

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import tempfile
 import zipfile
-from collections.abc import Iterable, Iterator
-from itertools import islice
 from pathlib import Path
 
 from django.core.files import File
 from pypdf import PdfReader, PdfWriter
+
+from accounts.csv_reading import batched
 
 from .models import CommunicationStatus, DunningChannel, DunningCommunication, DunningRun
 
@@ -35,7 +35,7 @@ def print_file_build(run_id: int, *, letters_per_part: int = LETTERS_PER_PART) -
     run = DunningRun.objects.get(pk=run_id)
     with tempfile.TemporaryDirectory(prefix=f"dunning-print-{run_id}-") as folder:
         parts = []
-        for number, chunk in enumerate(_chunks(letters.iterator(), letters_per_part), start=1):
+        for number, chunk in enumerate(batched(letters.iterator(), letters_per_part), start=1):
             part = Path(folder) / f"part-{number}.pdf"
             _part_write(chunk, part)
             parts.append(part)
@@ -50,12 +50,6 @@ def print_file_build(run_id: int, *, letters_per_part: int = LETTERS_PER_PART) -
             run.print_file.save(name, File(handle), save=False)
     DunningRun.objects.filter(pk=run.pk).update(print_file=run.print_file.name)
     return run.print_file.name
-
-
-def _chunks(items: Iterable, size: int) -> Iterator[list]:
-    iterator = iter(items)
-    while chunk := list(islice(iterator, size)):
-        yield chunk
 
 
 def _part_write(letters: list[DunningCommunication], path: Path) -> None:

@@ -201,3 +201,27 @@ def test_the_history_is_never_rewritten(alice):
     assert list(DisputeEvent.objects.filter(dispute=dispute).values_list("status", flat=True)) == [
         "open"
     ]
+
+
+def test_a_dispute_is_not_reopened_over_an_invoice_now_in_another_open_dispute(alice):
+    """An invoice is in one open dispute at a time: dispute_open refuses a second, and so
+    does reopening a resolved one whose invoice a newer dispute covers."""
+    customer = account(alice)
+    item = overdue_invoice(customer, "500.00", days_late=10)
+    first = dispute_open(
+        actor=alice, customer=customer, invoice_ids=[item.pk], reason_code="damaged"
+    )
+    _move(alice, first, S.RESOLVED)
+    second = dispute_open(
+        actor=alice, customer=customer, invoice_ids=[item.pk], reason_code="pricing"
+    )
+    row = _row(first)
+
+    with pytest.raises(ServiceError) as refusal:
+        _move(alice, first, S.OPEN)
+
+    assert (refusal.value.code, refusal.value.field) == ("duplicate", "invoices")
+    assert _row(first) == row
+    _move(alice, second, S.WITHDRAWN)
+    _move(alice, first, S.OPEN)
+    assert _row(first)[0] == "open"
