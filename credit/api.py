@@ -12,6 +12,7 @@ from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.api_fields import MoneyField
 from accounts.errors import ServiceError
 from accounts.models import CreditStatus, PaymentTerms
 from accounts.selectors import customer_for, customers_for
@@ -116,9 +117,7 @@ class CreditSerializer(serializers.Serializer):
 
 class CreditChangeSerializer(serializers.Serializer):
     credit_status = serializers.ChoiceField(choices=CreditStatus.choices, required=False)
-    credit_limit = serializers.DecimalField(
-        max_digits=18,
-        decimal_places=2,
+    credit_limit = MoneyField(
         min_value=0,
         required=False,
         help_text="In the customer's currency. Above your credit authority it becomes a "
@@ -249,7 +248,7 @@ class LimitRequestResourceSerializer(LimitRequestSerializer):
 
 class LimitRequestCreateSerializer(serializers.Serializer):
     customer = serializers.IntegerField()
-    requested_limit = serializers.DecimalField(max_digits=18, decimal_places=2, min_value=0)
+    requested_limit = MoneyField(min_value=0)
     reason = serializers.ChoiceField(choices=PERSON_REASONS)
     comment = serializers.CharField(required=False, allow_blank=True, default="")
 
@@ -405,9 +404,7 @@ class CreditReviewSerializer(serializers.ModelSerializer):
 class CreditReviewCreateSerializer(serializers.Serializer):
     customer = serializers.IntegerField()
     financials = serializers.CharField(help_text="What the statements, bank or agency say.")
-    credit_limit = serializers.DecimalField(
-        max_digits=18,
-        decimal_places=2,
+    credit_limit = MoneyField(
         min_value=0,
         help_text="The limit decided (the current one to keep it); above your authority it "
         "becomes a limit change request (limit_request).",

@@ -20,11 +20,16 @@ def on_dispute_changed(customer_ids: set[int]) -> None:
     queue_state_refresh(customer_ids=customer_ids)
 
 
+# The customer columns the queue's refresh reads (QUEUE_REFRESH_SQL's target): a change to
+# any other (a name, an address, the collector) leaves the score as it is.
+SCORED_CUSTOMER_FIELDS = frozenset({"credit_status", "credit_limit", "do_not_contact", "currency"})
+
+
 def on_customer_changed(customer_id: int, fields: set[str]) -> None:
-    """Account settings changed; the score reads the credit status, the credit limit, the
-    do-not-contact flag and the account currency, and refreshing one customer is cheap
-    enough not to pick among the fields."""
-    queue_state_refresh(customer_ids=[customer_id])
+    """Account settings changed: the score is refreshed when a column it reads changed (a
+    customer import would otherwise refresh it for every renamed row)."""
+    if fields & SCORED_CUSTOMER_FIELDS:
+        queue_state_refresh(customer_ids=[customer_id])
 
 
 def on_money_out(*, actor, customer_id: int, summary: str, note: str = "") -> None:

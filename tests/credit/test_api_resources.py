@@ -194,3 +194,24 @@ def test_the_resources_are_in_the_openapi_schema(manager):
         assert path in schema["paths"], path
     create = schema["paths"]["/api/v1/credit/limit-requests/"]["post"]
     assert {"200", "201"} <= set(create["responses"])
+
+
+@pytest.mark.parametrize(
+    ("url", "field"),
+    [
+        ("/api/v1/credit/limit-requests/", "requested_limit"),
+        ("/api/v1/credit/reviews/", "credit_limit"),
+    ],
+)
+def test_a_limit_as_a_json_fraction_is_refused_as_a_float(url, field, manager, customer):
+    """Money is decimal text in the API (accounts.api_fields.MoneyField), here as elsewhere."""
+    body = {
+        "customer": customer.pk,
+        field: 1000.1,
+        "reason": "over_limit",
+        "financials": "ok",
+        "terms": customer.payment_terms.code,
+    }
+    response = _api(manager).post(url, body, format="json")
+    assert response.status_code == 400
+    assert field in str(response.json())
