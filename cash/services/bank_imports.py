@@ -24,7 +24,7 @@ from django.utils import timezone
 from accounts.audit import audit_record
 from accounts.errors import ServiceError
 from accounts.models import Currency, Customer
-from accounts.money import in_minor_units
+from accounts.money import in_minor_units, to_money
 from invoices import services as ledger
 from invoices.models import Payment, PaymentStatus
 
@@ -143,7 +143,8 @@ def _finish(job: BankImport, *, status: str, errors: list[dict]) -> BankImport:
 
 
 def _check_rows(lines: list[StatementLine]) -> None:
-    """Every row must be postable before any is: known currency, its minor units."""
+    """Every row must be postable before any is: known currency, an amount the ledger takes
+    (at most AMOUNT_MAX, two places: ``accounts.money.to_money``), its currency's minor units."""
     known = {c.code: c for c in Currency.objects.all()}
     errors = []
     for line in lines:
@@ -152,6 +153,7 @@ def _check_rows(lines: list[StatementLine]) -> None:
             errors.append(problem(line.line, "amount", f"unknown currency {line.currency!r}"))
             continue
         try:
+            to_money(line.amount)
             in_minor_units(line.amount, currency)
         except ServiceError as error:
             errors.append(problem(line.line, "amount", error.message))

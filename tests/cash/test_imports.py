@@ -132,6 +132,28 @@ def test_an_unknown_currency_refuses_the_whole_file_naming_the_line(
     assert _ledger() == before
 
 
+def test_an_amount_past_the_business_maximum_refuses_the_whole_file_before_posting(
+    finance, acme, acme_invoices, eager, django_capture_on_commit_callbacks
+):
+    """Checked with the ledger's own rule (accounts.money.to_money) before any row posts: the
+    row before it is not left posted, and the job does not die on a column overflow."""
+    before = _ledger()
+    entries = [
+        Entry("OK-1", "250.00", text="INV-0002"),
+        Entry("HUGE-1", "90000000000000.00", text="INV-0001"),
+    ]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        _upload(logged_in(finance), camt053(entries))
+
+    job = BankImport.objects.get()
+    assert job.status == "failed"
+    assert [error["reason"] for error in job.errors] == [
+        "90000000000000.00 is too large: the maximum amount is 1000000000000.00"
+    ]
+    assert _ledger() == before
+
+
 @pytest.mark.parametrize(("statement", "fmt"), [(bai2, "bai2"), (mt940, "mt940")])
 def test_bai2_and_mt940_files_import_the_same_way(
     statement,
