@@ -207,6 +207,8 @@ def orders_invoice_by_reference(customer_ids: set[int]) -> list[Order]:
         order_pk = open_orders.get((customer_id, po_number))
         if order_pk is not None:
             billed.setdefault(order_pk, []).append((pk, amount, currency))
+    # the invoices naming the orders, loaded together: each decision names its order's newest
+    lasts = Invoice.objects.in_bulk([pk for rows in billed.values() for pk, _, _ in rows])
     moved = []
     for order in (
         Order.objects.select_for_update(of=("self",))
@@ -219,7 +221,7 @@ def orders_invoice_by_reference(customer_ids: set[int]) -> list[Order]:
         invoiced = min(order.amount, sum((amount for _, amount in invoices), Decimal("0.00")))
         if not invoices or invoiced == order.invoiced_amount:
             continue
-        last = Invoice.objects.get(pk=invoices[-1][0])
+        last = lasts[invoices[-1][0]]
         full = invoiced == order.amount
         order_move(
             actor=None,
