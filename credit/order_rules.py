@@ -183,19 +183,24 @@ def _overdue_reason(customer: Customer, book: RateBook, day: datetime.date) -> d
     )
     total = ZERO
     count = 0
+    unrated = []  # no rate today: named in its own currency, never added 1:1
     for row in rows:
         converted = _convert(book, day, row["open"], row["currency_id"], customer.currency_id)
-        # no rate: the whole open amount still counts as overdue, never 1:1 silently
-        total += converted if converted is not None else row["open"]
+        if converted is None:
+            unrated.append(money_text(row["open"], row["currency_id"]))
+        else:
+            total += converted
         count += row["count"]
-    if count == 0 or total <= overdue_amount_allowed():
+    # an amount that cannot be converted cannot be shown to be within the allowance
+    if count == 0 or (total <= overdue_amount_allowed() and not unrated):
         return None
     invoices = "1 invoice" if count == 1 else f"{count} invoices"
+    also = f"; {', '.join(unrated)} more with no exchange rate today" if unrated else ""
     return {
         "code": "overdue",
         "text": (
             f"{invoices} more than {days} days past due, "
-            f"{money_text(total, customer.currency_id)} open."
+            f"{money_text(total, customer.currency_id)} open{also}."
         ),
         "amount": str(total),
     }

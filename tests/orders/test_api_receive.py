@@ -132,6 +132,24 @@ def test_invoices_past_the_overdue_rule_hold_the_order(erp, customer, settings):
     ]
 
 
+def test_overdue_in_a_currency_with_no_rate_is_named_not_added_one_to_one(erp, customer, settings):
+    settings.ORDER_HOLD_OVERDUE_AMOUNT = "500.00"
+    old = timezone.localdate() - datetime.timedelta(days=200)
+    invoice(customer, "300.00", issue_date=old)
+    invoice(customer, "300.00", issue_date=old, currency="EUR")  # no EUR rate in this book
+
+    reasons = {
+        r["code"]: r["text"] for r in api(erp).post(URL, body(), format="json").json()["reasons"]
+    }
+
+    # 300 USD alone is within the 500 allowed; the EUR cannot be shown to be, so it holds
+    assert reasons["overdue"] == (
+        "2 invoices more than 60 days past due, 300.00 USD open; 300.00 EUR more with no "
+        "exchange rate today."
+    )
+    assert "missing_rate" in reasons
+
+
 def test_overdue_below_the_rules_amount_does_not_hold(erp, customer, settings):
     settings.ORDER_HOLD_OVERDUE_AMOUNT = "500.00"
     invoice(customer, "300.00", issue_date=timezone.localdate() - datetime.timedelta(days=200))
