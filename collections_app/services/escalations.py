@@ -135,6 +135,7 @@ def escalation_resolve(*, actor, escalation: Escalation, resolution: str) -> Esc
             escalation=escalation, status=FollowUpStatus.OPEN
         ).first()
         if follow_up is not None:
-            follow_up_complete(actor=actor, follow_up=follow_up)
-        queue_state_refresh(customer_ids=[escalation.customer_id])
+            follow_up_complete(actor=actor, follow_up=follow_up)  # refreshes the score too
+        else:
+            queue_state_refresh(customer_ids=[escalation.customer_id])
     return escalation
