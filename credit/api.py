@@ -13,7 +13,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.api_fields import MoneyField
-from accounts.errors import ServiceError
 from accounts.models import CreditStatus, PaymentTerms
 from accounts.selectors import customer_for, customers_for
 from invoices.idempotency import idempotent
@@ -454,10 +453,6 @@ class CreditReviewListView(generics.ListAPIView):
         if customer is None:
             raise serializers.ValidationError(
                 {"customer": [f'Invalid pk "{data["customer"]}" - object does not exist.']}
-            )
-        if selectors.pending_limit_request(customer) is not None:
-            raise ServiceError(
-                "decide the pending limit request first", field="credit_limit", code="pending"
             )
         review = reviews.credit_review_record(
             actor=request.user,

@@ -26,7 +26,14 @@ from collections_app.models import ActivityKind
 from collections_app.services.activities import activity_add
 
 from .exposure import exposure_for
-from .models import CreditReview, CreditReviewDate, CustomerRisk, LimitChangeRequest, RiskClass
+from .models import (
+    CreditReview,
+    CreditReviewDate,
+    CustomerRisk,
+    LimitChangeRequest,
+    LimitRequestStatus,
+    RiskClass,
+)
 from .services import _lock, credit_limit_set
 
 DEFAULT_MONTHS = {RiskClass.HIGH: 1, RiskClass.MEDIUM: 3, RiskClass.LOW: 12}
@@ -134,6 +141,13 @@ def credit_review_record(
     limit = to_money(limit, field="limit")
     with transaction.atomic():
         locked = _lock(customer)
+        # under the account's lock, as credit_limit_set forwards a request under it
+        if LimitChangeRequest.objects.filter(
+            customer=locked, status=LimitRequestStatus.PENDING
+        ).exists():
+            raise ServiceError(
+                "decide the pending limit request first", field="limit", code="pending"
+            )
         schedule = CreditReviewDate.objects.select_for_update().filter(customer=locked).first()
         risk = CustomerRisk.objects.filter(customer=locked).first()
         exposure = exposure_for(locked)

@@ -252,8 +252,6 @@ def limit_request_decide(request, pk: int):
 @login_required
 def review_record(request, pk: int):
     def perform(customer, data):
-        if selectors.pending_limit_request(customer) is not None:
-            raise ServiceError("decide the pending limit request first", field="limit")
         review = reviews.credit_review_record(
             actor=request.user,
             customer=customer,

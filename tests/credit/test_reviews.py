@@ -170,3 +170,53 @@ def test_a_refused_review_writes_nothing(manager, changes, field):
         Activity.objects.count(),
     )
     assert Customer.objects.get(pk=customer.pk).credit_limit == Decimal("20000.00")
+
+
+def test_a_review_waits_for_the_pending_limit_request_on_every_path(manager, senior):
+    """The rule sits in the service, under the account's lock, not only in the page and API:
+    a review recorded beside a forwarded request would leave the request deciding a limit
+    the review has already moved."""
+    customer = CustomerFactory(credit_limit=Decimal("20000.00"))
+    services.credit_limit_set(
+        actor=manager,
+        customer=customer,
+        limit="250000.00",
+        reason="financial_statements",
+        comment="",
+    )
+    assert LimitChangeRequest.objects.filter(customer=customer, status="pending").count() == 1
+    before = (
+        CreditReview.objects.count(),
+        CreditChange.objects.count(),
+        AuditEntry.objects.count(),
+        Activity.objects.count(),
+    )
+
+    with pytest.raises(ServiceError) as refused:
+        credit_review_record(
+            actor=manager,
+            customer=customer,
+            financials="Strong growth",
+            limit="30000.00",
+            terms=customer.payment_terms,
+        )
+
+    assert (refused.value.field, refused.value.code) == ("limit", "pending")
+    assert before == (
+        CreditReview.objects.count(),
+        CreditChange.objects.count(),
+        AuditEntry.objects.count(),
+        Activity.objects.count(),
+    )
+    assert Customer.objects.get(pk=customer.pk).credit_limit == Decimal("20000.00")
+    response = logged_in(manager).post(
+        f"/credit/customers/{customer.pk}/review/",
+        {
+            "review-financials": "Strong growth",
+            "review-limit": "30,000.00",
+            "review-terms": str(customer.payment_terms.pk),
+        },
+    )
+    assert response.status_code == 400
+    assert "decide the pending" in response.content.decode().lower()
+    assert CreditReview.objects.count() == before[0]
