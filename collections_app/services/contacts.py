@@ -89,8 +89,13 @@ def contact_update(*, actor, contact: Contact, **changes) -> list[str]:
 def billing_address_update(*, actor, customer: Customer, billing_address: str) -> bool:
     """The address letters go to; the old one stays in the audit row and on the timeline."""
     address = "\n".join(line.strip() for line in billing_address.strip().splitlines())
-    before = customer.billing_address
     with transaction.atomic():
+        # read under the lock: the page's copy of the account may be older than the row
+        before = (
+            Customer.objects.select_for_update()
+            .values_list("billing_address", flat=True)
+            .get(pk=customer.pk)
+        )
         accounts.customer_update(actor=actor, customer=customer, billing_address=address)
         if address == before:
             return False

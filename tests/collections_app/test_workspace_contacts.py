@@ -7,6 +7,7 @@ from django.test import Client
 from accounts import roles
 from accounts.models import AuditEntry, Contact, Customer
 from collections_app.models import Activity
+from collections_app.services import billing_address_update
 from tests.factories import ContactFactory, user_in_role
 
 from .workflow import account, collector
@@ -201,3 +202,20 @@ def test_a_contact_renamed_with_a_line_break_is_refused_like_a_new_one(alice):
     assert "one line" in refused.value.message
     assert Contact.objects.get(pk=dana.pk).name == "Dana Reyes"
     assert AuditEntry.objects.count() == 0
+
+
+def test_the_address_before_is_read_from_the_row_not_from_a_stale_copy(alice):
+    """Two people tracing the same customer: the second's page still holds the address the
+    first replaced. Putting it back is a change, and the timeline says what it replaced."""
+    customer = account(alice, billing_address="1 Old Road\nOldtown")
+    stale = Customer.objects.get(pk=customer.pk)
+    Customer.objects.filter(pk=customer.pk).update(billing_address="9 New Street\nNewtown")
+
+    changed = billing_address_update(
+        actor=alice, customer=stale, billing_address="1 Old Road\nOldtown"
+    )
+
+    assert changed is True
+    assert Customer.objects.get(pk=customer.pk).billing_address == "1 Old Road\nOldtown"
+    activity = Activity.objects.get(customer=customer, summary="Billing address changed")
+    assert "(was: 9 New Street / Newtown)" in activity.note
