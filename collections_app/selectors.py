@@ -37,7 +37,8 @@ from accounts import roles
 from accounts.buckets import BUCKET_LABELS
 from accounts.models import AuditEntry, Customer
 from accounts.selectors import customers_for, scope_to_portfolio, sees_all_portfolios
-from disputes.models import ACTIVE_STATUSES, Dispute, DisputeLine
+from disputes.models import ACTIVE_STATUSES, Dispute
+from disputes.selectors import open_disputed_amount
 from invoices.models import Invoice, Payment
 
 from .models import (
@@ -225,16 +226,9 @@ def collectable_overdue(customer: Customer, *, today: datetime.date) -> dict[str
     its "why" line count, beside the plain overdue total that includes disputed items. Only
     the open disputed lines are set aside, each invoice's capped at its open amount (an
     invoice of 1,000 with 200 in dispute counts 800), as in the queue (docs/disputes.md)."""
-    in_dispute = (
-        DisputeLine.objects.filter(invoice=OuterRef("pk"), dispute__status__in=ACTIVE_STATUSES)
-        .order_by()
-        .values("invoice")
-        .annotate(total=Sum("amount"))
-        .values("total")
-    )
     rows = (
         Invoice.objects.filter(customer=customer, open_amount__gt=0, due_date__lt=today)
-        .annotate(in_dispute=Coalesce(Subquery(in_dispute), Value(Decimal("0"))))
+        .annotate(in_dispute=open_disputed_amount())
         .annotate(collectable=F("open_amount") - Least(F("in_dispute"), F("open_amount")))
         .order_by()
         .values("currency_id")

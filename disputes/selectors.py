@@ -10,13 +10,18 @@ from django.db.models import (
     BooleanField,
     Case,
     Count,
+    DecimalField,
+    OuterRef,
     Prefetch,
     Q,
     QuerySet,
+    Subquery,
+    Sum,
     Value,
     When,
     prefetch_related_objects,
 )
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -74,6 +79,22 @@ DISPUTED_LINES_AT = f"""
 # ``i`` (an invoice) is named by a dispute in dispute at the instant (param: timestamptz).
 IN_DISPUTE_AT = f"""SELECT 1 FROM disputes_disputeline dl
     WHERE dl.invoice_id = i.id AND dl.dispute_id IN ({ACTIVE_DISPUTES_AT})"""  # noqa: S608
+
+
+def open_disputed_amount() -> Coalesce:
+    """For ``Invoice`` rows: Σ of the invoice's lines in disputes still in dispute, 0 when
+    none. The one definition the workspace, the queue and dunning set aside; callers cap it
+    at the invoice's open amount (docs/disputes.md)."""
+    per_invoice = (
+        DisputeLine.objects.filter(invoice=OuterRef("pk"), dispute__status__in=ACTIVE_STATUSES)
+        .order_by()
+        .values("invoice")
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
+    return Coalesce(
+        Subquery(per_invoice), Value(0), output_field=DecimalField(max_digits=18, decimal_places=2)
+    )
 
 
 # --- reach: who sees which disputes -------------------------------------------------------

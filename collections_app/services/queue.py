@@ -18,6 +18,7 @@ from accounts.buckets import BUCKET_SQL
 from accounts.errors import ServiceError
 from accounts.fx import rates_on
 from accounts.models import Customer
+from disputes.models import ACTIVE_STATUSES
 
 from ..models import CONTACT_KINDS, QueueRiskClass
 
@@ -45,7 +46,7 @@ disputed AS (
     FROM disputes_disputeline di
     JOIN disputes_dispute d ON d.id = di.dispute_id
     JOIN target t ON t.id = d.customer_id
-    WHERE d.status IN ('open', 'in_review', 'awaiting_customer', 'awaiting_internal')
+    WHERE d.status = ANY(%(dispute_active)s)
     GROUP BY di.invoice_id
 ),
 items AS (
@@ -344,6 +345,7 @@ def _queue_refresh(ids: list[int] | None, risk: dict[int, str]) -> QueueRefresh:
     rates = rates_on(today)
     params = {
         "rate_codes": list(rates),
+        "dispute_active": [str(status) for status in ACTIVE_STATUSES],
         "rate_values": list(rates.values()),
         "all": ids is None,
         "ids": ids or [],
