@@ -8,18 +8,12 @@ import django_filters
 from django.utils import timezone
 from rest_framework.exceptions import ValidationError
 
+from .age_bands import AGE_BANDS
 from .models import ACTIVE_STATUSES, Department, DisputeReason, DisputeStatus
 
 SLA_CHOICES = [("breached", "past its SLA"), ("within", "within its SLA")]
 STATUS_CHOICES = [("active", "Any open status"), *DisputeStatus.choices]
-# days since the dispute was opened: (code, label, from, to) — to is exclusive, None open-ended
-AGE_BANDS = [
-    ("0_7", "Opened in the last 7 days", 0, 8),
-    ("8_30", "8 to 30 days old", 8, 31),
-    ("31_90", "31 to 90 days old", 31, 91),
-    ("over_90", "Over 90 days old", 91, None),
-]
-AGE_CHOICES = [(code, label) for code, label, _lo, _hi in AGE_BANDS]
+AGE_CHOICES = [(band.code, band.label) for band in AGE_BANDS]
 
 
 class DisputeFilter(django_filters.FilterSet):
@@ -67,15 +61,18 @@ class DisputeFilter(django_filters.FilterSet):
         return queryset.filter(assignee__isnull=True)
 
     def filter_age(self, queryset, name, value):
-        """Opened at least ``from`` and less than ``to`` days ago, by the company's date."""
-        band = next((b for b in AGE_BANDS if b[0] == value), None)
+        """Opened within the band's days (both ends included), by the company's date."""
+        band = next((band for band in AGE_BANDS if band.code == value), None)
         if band is None:
             return queryset
-        _code, _label, youngest, oldest = band
         today = timezone.localdate()
-        queryset = queryset.filter(opened_at__date__lte=today - datetime.timedelta(days=youngest))
-        if oldest is not None:
-            queryset = queryset.filter(opened_at__date__gt=today - datetime.timedelta(days=oldest))
+        queryset = queryset.filter(
+            opened_at__date__lte=today - datetime.timedelta(days=band.youngest)
+        )
+        if band.oldest is not None:
+            queryset = queryset.filter(
+                opened_at__date__gte=today - datetime.timedelta(days=band.oldest)
+            )
         return queryset
 
     def filter_sla(self, queryset, name, value):

@@ -10,7 +10,8 @@ from collections.abc import Sequence
 
 import xlsxwriter
 
-from .reports import AGE_BANDS, OpenRow, RootCauseRow, SharePoint
+from .age_bands import AGE_BANDS
+from .reports import OpenRow, RootCauseRow, SharePoint
 
 
 def report_workbook(
@@ -69,7 +70,7 @@ def report_workbook(
             "Department",
             "Open disputes",
             f"Disputed ({currency})",
-            *(label for label, _low, _high in AGE_BANDS),
+            *(band.heading for band in AGE_BANDS),
             "Oldest (days)",
         ],
         bold,

@@ -16,6 +16,7 @@ from django.utils import timezone
 from accounts.fx import RateBook, ReportError, reporting_currency
 from accounts.selectors import customers_for
 
+from .age_bands import AGE_BANDS
 from .forms import ReportForm
 from .models import ACTIVE_STATUSES, Department
 from .selectors import disputes_for, end_of_day
@@ -125,13 +126,6 @@ def root_causes(
 
 # --- open disputes by reason, department and age ---------------------------------------------
 
-AGE_BANDS: list[tuple[str, int, int | None]] = [
-    ("0-7 d", 0, 7),
-    ("8-30 d", 8, 30),
-    ("31-60 d", 31, 60),
-    ("over 60 d", 61, None),
-]
-
 OPEN_SQL = """
 SELECT r.label, d.department, d.currency_id, (%s::date - (d.opened_at AT TIME ZONE %s)::date),
        d.amount
@@ -172,8 +166,8 @@ def open_by_age(user, *, today: datetime.date | None = None) -> list[OpenRow]:
         row.disputes += 1
         row.amount += book.convert(amount, currency, today)
         row.oldest_days = max(row.oldest_days, age)
-        for index, (_label, low, high) in enumerate(AGE_BANDS):
-            if age >= low and (high is None or age <= high):
+        for index, band in enumerate(AGE_BANDS):
+            if band.holds(age):
                 row.bands[index] += 1
     return sorted(rows.values(), key=lambda r: (-r.amount, r.reason, r.department))
 
@@ -297,5 +291,5 @@ def report_figures(user, query) -> dict:
         "by": by,
         "error": error,
         "currency": reporting_currency(),
-        "age_bands": [label for label, _low, _high in AGE_BANDS],
+        "age_bands": [band.heading for band in AGE_BANDS],
     }

@@ -58,8 +58,8 @@ def test_open_disputes_by_reason_department_and_age(open_book):
     assert [
         (r.reason, r.department, r.disputes, r.amount, r.bands, r.oldest_days) for r in rows
     ] == [
-        ("Pricing error", "Sales", 3, Decimal("220.00"), [1, 1, 0, 1], 90),
-        ("Damaged goods", "Shipping / logistics", 1, Decimal("40.00"), [0, 0, 1, 0], 40),
+        ("Pricing error", "Sales", 3, Decimal("220.00"), [1, 1, 0, 1, 0], 90),
+        ("Damaged goods", "Shipping / logistics", 1, Decimal("40.00"), [0, 0, 1, 0, 0], 40),
     ]
 
 
