@@ -38,8 +38,6 @@ from .models import (
 from .reports import report_figures
 
 WORK = "disputes.change_dispute"
-CREDIT = "disputes.resolve_with_credit"
-CREDIT_OUTCOMES = (DisputeOutcome.CREDIT_ISSUED, DisputeOutcome.PARTIAL_CREDIT)
 
 
 class DisputePermissions(BasePermission):
@@ -407,7 +405,9 @@ class DisputeViewSet(
         body = TransitionSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
-        if data["outcome"] in CREDIT_OUTCOMES and not request.user.has_perm(CREDIT):
+        if data["outcome"] in services.CREDIT_OUTCOMES and not request.user.has_perm(
+            services.CREDIT_PERMISSION
+        ):
             raise PermissionDenied("a credit is approved by a collector or credit manager")
         credits = {row["invoice"]: row["amount"] for row in data.get("credits", [])}
         moved = services.dispute_move(

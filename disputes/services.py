@@ -47,6 +47,9 @@ from .models import (
 from .reference_data import DEDUCTION_REASON
 
 ZERO = Decimal("0.00")
+# who may resolve with a credit memo, and the outcomes that issue one
+CREDIT_PERMISSION = "disputes.resolve_with_credit"
+CREDIT_OUTCOMES = (DisputeOutcome.CREDIT_ISSUED, DisputeOutcome.PARTIAL_CREDIT)
 
 
 def _user(actor):
@@ -272,6 +275,13 @@ def dispute_move(
             )
     elif outcome or credits:
         raise ServiceError("only a resolution has an outcome", field="outcome")
+    if outcome in CREDIT_OUTCOMES and not (actor and actor.has_perm(CREDIT_PERMISSION)):
+        # a credit memo moves money: the rule holds for every caller, not only the pages
+        raise ServiceError(
+            "a credit is approved by a collector or credit manager",
+            field="outcome",
+            code="forbidden",
+        )
     with transaction.atomic():
         dispute = Dispute.objects.select_for_update().select_related("customer").get(pk=dispute.pk)
         before = dispute.status
@@ -503,8 +513,6 @@ def dispute_bulk_assign(
 
 
 # --- a resolver's credit proposal, approved by someone who may credit ----------------------
-
-CREDIT_PERMISSION = "disputes.resolve_with_credit"
 
 
 def dispute_credit_propose(

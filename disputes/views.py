@@ -35,7 +35,6 @@ from .reports import report_figures
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 WORK = "disputes.change_dispute"
-CREDIT = "disputes.resolve_with_credit"
 
 
 def navigation_entries(request) -> list[tuple[str, str]]:
@@ -130,7 +129,7 @@ def _page(
 ):
     parts = selectors.dispute_page(dispute)
     can_work = request.user.has_perm(WORK)
-    can_credit = request.user.has_perm(CREDIT)
+    can_credit = request.user.has_perm(services.CREDIT_PERMISSION)
     context = {
         "dispute": dispute,
         **parts,
@@ -181,29 +180,24 @@ def dispute_move(request, pk: int):
             form.cleaned_data["outcome"] if form.cleaned_data["to_status"] == "resolved" else ""
         )
         credits = form.credits()
-        if outcome in (DisputeOutcome.CREDIT_ISSUED, DisputeOutcome.PARTIAL_CREDIT) and not (
-            request.user.has_perm(CREDIT)
-        ):
-            form.add_error("outcome", "a credit is approved by a collector or credit manager")
+        try:
+            services.dispute_move(
+                actor=request.user,
+                dispute=dispute,
+                to_status=form.cleaned_data["to_status"],
+                note=form.cleaned_data["note"],
+                outcome=outcome,
+                credits=credits if outcome else None,
+            )
+        except ServiceError as error:
+            _refused(form, error)
         else:
-            try:
-                services.dispute_move(
-                    actor=request.user,
-                    dispute=dispute,
-                    to_status=form.cleaned_data["to_status"],
-                    note=form.cleaned_data["note"],
-                    outcome=outcome,
-                    credits=credits if outcome else None,
-                )
-            except ServiceError as error:
-                _refused(form, error)
-            else:
-                messages.success(
-                    request,
-                    f"Dispute {dispute.pk} is now "
-                    f"{DisputeStatus(form.cleaned_data['to_status']).label.lower()}.",
-                )
-                return redirect("dispute", pk=dispute.pk)
+            messages.success(
+                request,
+                f"Dispute {dispute.pk} is now "
+                f"{DisputeStatus(form.cleaned_data['to_status']).label.lower()}.",
+            )
+            return redirect("dispute", pk=dispute.pk)
     return _page(request, dispute, move_form=form, status=400)
 
 
@@ -236,7 +230,7 @@ def dispute_propose(request, pk: int):
 def proposal_decide(request, pk: int, proposal_id: int):
     """Approve (resolve with the proposed credit) or reject a pending proposal."""
     dispute = _working(request, pk)
-    if not request.user.has_perm(CREDIT):
+    if not request.user.has_perm(services.CREDIT_PERMISSION):
         raise PermissionDenied
     proposal = get_object_or_404(dispute.proposals, pk=proposal_id)
     form = DecisionForm(request.POST)

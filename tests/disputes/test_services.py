@@ -7,11 +7,14 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from accounts import roles
 from accounts.errors import ServiceError
 from accounts.models import AuditEntry
 from disputes.models import Dispute
 from disputes.services import dispute_open, dispute_resolve
+from invoices.models import CreditMemo, Invoice
 from tests.collections_app.workflow import account, collector, overdue_invoice
+from tests.factories import user_in_role
 
 pytestmark = pytest.mark.django_db
 
@@ -170,3 +173,22 @@ def test_the_database_refuses_a_dispute_resolved_before_it_was_opened(alice):
         Dispute.objects.filter(pk=dispute.pk).update(
             status="resolved", resolved_at=dispute.opened_at - datetime.timedelta(seconds=1)
         )
+
+
+@pytest.mark.parametrize("who", ["resolver", "system"])
+def test_a_credit_needs_someone_who_may_credit_whoever_calls_the_service(alice, who):
+    """The page and the API check the permission first; the service holds the rule for
+    every other caller (a task, a command, the next view), since a credit memo moves money."""
+    dispute = _open_dispute(alice)
+    actor = user_in_role(roles.RESOLVER, "sam") if who == "resolver" else None
+    before = (AuditEntry.objects.count(), CreditMemo.objects.count())
+
+    with pytest.raises(ServiceError) as refusal:
+        dispute_resolve(
+            actor=actor, dispute=dispute, resolution="credit in full", outcome="credit_issued"
+        )
+
+    assert (refusal.value.field, refusal.value.code) == ("outcome", "forbidden")
+    assert Dispute.objects.get().status == "open"
+    assert (AuditEntry.objects.count(), CreditMemo.objects.count()) == before
+    assert Invoice.objects.get().open_amount == Decimal("700.00")
