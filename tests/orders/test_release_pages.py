@@ -75,7 +75,10 @@ def test_the_queue_lists_held_orders_by_ship_date_then_larger_first(manager, hel
     assert "The account is on credit hold." in content
 
 
-def test_the_queue_runs_a_constant_number_of_queries(manager, customer):
+def test_the_queue_runs_a_constant_number_of_queries(manager, customer, collector):
+    """One held order, then fifty on twenty-five accounts: some in a group under a parent,
+    some with overdue invoices, some over their limit. The page's queries do not grow with
+    the orders or the accounts they belong to."""
     credit_services.credit_status_set(
         actor=manager, customer=customer, status="hold", reason="legal"
     )
@@ -84,12 +87,27 @@ def test_the_queue_runs_a_constant_number_of_queries(manager, customer):
     client.get(reverse("credit_releases"))
     with CaptureQueriesContext(connection) as one:
         client.get(reverse("credit_releases"))
-    for n in range(1, 50):
-        receive(customer, "10.00", f"SO-{n}")
+    parent = CustomerFactory(assigned_collector=collector, credit_limit=Decimal("1000.00"))
+    for n in range(1, 25):
+        account = CustomerFactory(
+            assigned_collector=collector,
+            parent=parent if n % 3 == 0 else None,
+            credit_limit=Decimal("500.00") if n % 4 == 0 else Decimal("50000.00"),
+        )
+        credit_services.credit_status_set(
+            actor=manager, customer=account, status="hold", reason="legal"
+        )
+        if n % 2:
+            invoice(account, "700.00", issue_date=timezone.localdate() - datetime.timedelta(90))
+        for m in range(2):
+            receive(account, "300.00", f"SO-{n}-{m}")
+    receive(customer, "10.00", "SO-LAST")
     with CaptureQueriesContext(connection) as fifty:
         response = client.get(reverse("credit_releases"))
 
-    assert len(response.context["rows"]) == 50
+    rows = response.context["rows"]
+    assert len(rows) == 50
+    assert len({row.order.customer_id for row in rows}) == 25
     assert len(fifty) == len(one)
 
 
