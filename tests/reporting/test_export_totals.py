@@ -169,3 +169,19 @@ def test_an_amount_in_a_currency_without_cents_is_printed_without_them(db, eur_r
     assert "150,000 JPY" in text  # the item and its currency's subtotal
     assert "150,000.00" not in text
     assert "975.00" in text  # 150,000 JPY at 0.0065 USD
+
+
+def test_the_pdf_grand_total_label_stays_on_one_line_beside_a_narrow_first_column(db, eur_rates):
+    """The first column holds short customer refs and a long name squeezes it; the total
+    rows' labels must not break into "Grand" / "total" / "(USD)" on three lines."""
+    long_name = CustomerFactory(external_ref="C1", name="Anderson Brothers Industrial Supply " * 3)
+    invoice(long_name, "12.50", number="S-1", issue_date=datetime.date(2026, 3, 1))
+
+    path = _run(user_in_role(roles.FINANCE, "fin"), "detail", "pdf")
+
+    runs: list[tuple[str, float]] = []
+    PdfReader(path).pages[-1].extract_text(
+        visitor_text=lambda text, cm, tm, font, size: runs.append((text, round(tm[5], 1)))
+    )
+    grand = [(text, y) for text, y in runs if "Grand" in text]
+    assert len(grand) == 1 and "Grand total (USD)" in grand[0][0], runs
