@@ -59,6 +59,17 @@ def minor_unit(currency: object) -> int:
     return _PLACES_BY_CODE[code]
 
 
+def money_text(amount, currency: object = "") -> str:
+    """An amount as people read it: grouped thousands, the currency's own places (none for
+    JPY), the code after — the words of messages, timelines and reasons, and ``|money``."""
+    if amount is None or amount == "":
+        return ""
+    places = minor_unit(currency)
+    value = Decimal(amount).quantize(Decimal(1).scaleb(-places))
+    code = getattr(currency, "code", currency) or ""
+    return f"{value:,.{places}f} {code}".strip()
+
+
 def in_minor_units(amount: Decimal, currency: object, *, field: str = "amount") -> Decimal:
     """Refuse an amount with more decimal places than its currency has (100.50 JPY)."""
     places = minor_unit(currency)

@@ -23,7 +23,7 @@ from accounts.audit import audit_record, snapshot
 from accounts.errors import ServiceError
 from accounts.fx import RateBook
 from accounts.models import CreditStatus, Currency, Customer
-from accounts.money import in_minor_units, to_money
+from accounts.money import in_minor_units, money_text, to_money
 from collections_app.models import ActivityKind
 from collections_app.services.activities import activity_add
 
@@ -60,8 +60,8 @@ def _over_limit(rule: HoldRule, today: datetime.date) -> dict[int, str]:
     for customer_id, exposure in exposures_for(customers, day=today).items():
         if exposure.total > exposure.credit_limit * factor:
             out[customer_id] = (
-                f"exposure {exposure.total:,.2f} {exposure.currency} is {exposure.used_pct}% "
-                f"of the limit {exposure.credit_limit:,.2f}"
+                f"exposure {money_text(exposure.total, exposure.currency)} is {exposure.used_pct}% "
+                f"of the limit {money_text(exposure.credit_limit, exposure.currency)}"
             )
     return out
 
@@ -100,7 +100,7 @@ def _past_due(rule: HoldRule, today: datetime.date) -> dict[int, str]:
         )
         rows = cursor.fetchall()
     return {
-        customer_id: f"invoice {number} ({amount:,.2f} {currency}) is {days} days past due"
+        customer_id: f"invoice {number} ({money_text(amount, currency)}) is {days} days past due"
         for customer_id, number, amount, currency, days in rows
     }
 

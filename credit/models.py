@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import CreditStatus, Currency, Customer
+from accounts.money import money_text
 
 MONEY = {"max_digits": 18, "decimal_places": 2}
 
@@ -339,7 +340,7 @@ class HoldRule(models.Model):
         if self.kind == HoldRuleKind.PAST_DUE:
             return (
                 f"an invoice more than {self.days} days past due above "
-                f"{self.amount:,.2f} {self.currency_id}"
+                f"{money_text(self.amount, self.currency_id)}"
             )
         if self.kind == HoldRuleKind.BROKEN_PROMISE:
             return f"a promise or payment plan broken within {self.days} days"

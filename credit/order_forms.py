@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django import forms
 
+from accounts.money import money_text
+
 from . import selectors
 
 
@@ -40,8 +42,8 @@ class OrderForwardForm(forms.Form):
             selectors.deciders().exclude(pk=user.pk).select_related("credit_authority")
         )
         self.fields["to"].label_from_instance = lambda u: (
-            f"{u.get_username()} (up to {u.credit_authority.amount:,.2f} "
-            f"{u.credit_authority.currency_id})"
+            f"{u.get_username()} (up to "
+            f"{money_text(u.credit_authority.amount, u.credit_authority.currency_id)})"
             if hasattr(u, "credit_authority")
             else f"{u.get_username()} (no authority)"
         )

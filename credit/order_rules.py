@@ -26,7 +26,7 @@ from django.utils import timezone
 
 from accounts.fx import RateBook
 from accounts.models import CreditStatus, Customer
-from accounts.money import CENT, ZERO
+from accounts.money import CENT, ZERO, money_text
 from collections_app.models import Promise, PromiseStatus
 from invoices.models import Invoice
 from orders.models import Order, OrderStatus
@@ -36,10 +36,6 @@ from .risk import risk_of
 
 # The reasons a person may override only by confirming an over-limit release.
 LIMIT_REASONS = {"no_limit", "over_limit", "group_over_limit", "missing_rate"}
-
-
-def money_text(amount: Decimal, currency: str) -> str:
-    return f"{amount:,.2f} {currency}"
 
 
 @dataclass

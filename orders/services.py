@@ -19,6 +19,7 @@ from django.utils import timezone
 from accounts.audit import audit_record
 from accounts.errors import ServiceError
 from accounts.models import Customer
+from accounts.money import money_text
 from invoices.models import Invoice
 
 from .models import (
@@ -231,9 +232,13 @@ def orders_invoice_by_reference(customer_ids: set[int]) -> list[Order]:
             invoice=last,
             invoiced_amount=invoiced,
             comment=(
-                f"invoice {last.number}: {invoiced:,.2f} of {order.amount:,.2f} "
-                f"{order.currency_id} invoiced"
-                + ("" if full else f", {order.amount - invoiced:,.2f} still open")
+                f"invoice {last.number}: {money_text(invoiced, order.currency_id)} of "
+                f"{money_text(order.amount, order.currency_id)} invoiced"
+                + (
+                    ""
+                    if full
+                    else f", {money_text(order.amount - invoiced, order.currency_id)} still open"
+                )
             ),
         )
         moved.append(order)

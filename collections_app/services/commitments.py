@@ -6,6 +6,7 @@ from django.db import models, transaction
 
 from accounts.audit import audit_record
 from accounts.errors import ServiceError
+from accounts.money import money_text
 
 from ..models import ActivityKind
 from .activities import activity_add
@@ -54,8 +55,8 @@ def commitment_cancel(
             customer=locked.customer,
             kind=ActivityKind.PROMISE,
             summary=(
-                f"{noun[0].upper()}{noun[1:]} of {getattr(locked, amount):,.2f} "
-                f"{locked.currency_id} cancelled"
+                f"{noun[0].upper()}{noun[1:]} of "
+                f"{money_text(getattr(locked, amount), locked.currency_id)} cancelled"
             ),
             note=reason,
         )

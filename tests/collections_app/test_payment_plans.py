@@ -189,7 +189,7 @@ def test_cash_covering_every_instalment_completes_the_plan_when_it_is_applied(al
     plan.refresh_from_db()
     assert (plan.status, plan.collected_amount) == ("completed", Decimal("900.00"))
     assert Activity.objects.filter(kind=ActivityKind.SYSTEM).get().summary == (
-        "Payment plan of 900.00 USD completed (900.00 collected)"
+        "Payment plan of 900.00 USD completed (900.00 USD collected)"
     )
 
 

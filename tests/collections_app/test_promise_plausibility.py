@@ -37,7 +37,9 @@ def test_a_promise_for_more_than_the_open_balance_is_refused_and_nothing_changes
         )
 
     assert refusal.value.field == "amount"
-    assert refusal.value.message == ("51,300.01 is more than the 51,300.00 USD open on the account")
+    assert refusal.value.message == (
+        "51,300.01 USD is more than the 51,300.00 USD open on the account"
+    )
     assert Promise.objects.count() == 0
     assert Activity.objects.count() == activities
     assert QueueState.objects.get(customer=customer).score == score
@@ -74,7 +76,7 @@ def test_a_call_with_an_implausible_promise_is_refused_with_the_error_on_the_amo
     assert response.status_code == 200
     form = response.context["forms"]["call"]
     assert form.errors == {
-        "promise_amount": ["513,000.00 is more than the 51,300.00 USD open on the account"]
+        "promise_amount": ["513,000.00 USD is more than the 51,300.00 USD open on the account"]
     }
     assert Promise.objects.count() == 0
     assert Activity.objects.count() == 0

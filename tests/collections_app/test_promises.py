@@ -97,7 +97,7 @@ def test_a_promise_cannot_exceed_what_is_open_on_the_invoices_it_covers(alice, n
     with pytest.raises(ServiceError) as refusal:
         _promise(alice, northwind, "500.01", invoices=[inv])
     assert refusal.value.field == "amount"
-    assert refusal.value.message == "500.01 is more than the 500.00 USD open on those invoices"
+    assert refusal.value.message == "500.01 USD is more than the 500.00 USD open on those invoices"
     assert Promise.objects.count() == 0
     assert not AuditEntry.objects.filter(action="promise.record").exists()
 
@@ -123,7 +123,7 @@ def test_cash_reaching_the_amount_on_the_covered_invoices_keeps_the_promise_at_o
     promise.refresh_from_db()
     assert (promise.status, promise.collected_amount) == ("kept", Decimal("2000.00"))
     assert Activity.objects.filter(customer=northwind, kind=ActivityKind.SYSTEM).get().summary == (
-        f"Promise of 2,000.00 USD by {promise.promised_date:%b %d} kept (2,000.00 collected)"
+        f"Promise of 2,000.00 USD by {promise.promised_date:%b %d} kept (2,000.00 USD collected)"
     )
 
 

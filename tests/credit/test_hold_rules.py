@@ -58,7 +58,7 @@ def test_over_limit_by_more_than_x_percent_puts_the_account_on_hold_with_the_rul
     change = CreditChange.objects.get(customer=over)
     assert (change.status_before, change.status_after, change.reason) == ("good", "hold", "rule")
     assert change.comment == (
-        "Rule “over_limit hold”: exposure 1,150.00 USD is 115% of the limit 1,000.00"
+        "Rule “over_limit hold”: exposure 1,150.00 USD is 115% of the limit 1,000.00 USD"
     )
     hit = HoldRuleHit.objects.get()
     assert (hit.rule, hit.change, hit.cleared_at) == (over_limit, change, None)

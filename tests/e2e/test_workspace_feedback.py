@@ -116,7 +116,7 @@ def test_selected_invoices_fill_the_promised_amount_and_more_than_the_balance_is
     page.get_by_role("button", name="Record promise").click()
     error = page.locator(".field-amount .error")
     error.wait_for()
-    assert error.inner_text() == "60,000.00 is more than the 51,300.00 USD open on the account"
+    assert error.inner_text() == "60,000.00 USD is more than the 51,300.00 USD open on the account"
     assert page.locator("details.action", has_text="Record a promise").get_attribute("open") == ""
     assert Promise.objects.count() == 0
     screenshot("workspace_promise_amount_refused")

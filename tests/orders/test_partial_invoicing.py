@@ -74,9 +74,14 @@ def test_two_invoices_move_the_order_to_ar_in_two_steps(erp, customer):
         (
             "released",
             "released",
-            f"invoice {first.number}: 4,000.00 of 10,000.00 USD invoiced, 6,000.00 still open",
+            f"invoice {first.number}: 4,000.00 USD of 10,000.00 USD invoiced, "
+            "6,000.00 USD still open",
         ),
-        ("released", "invoiced", f"invoice {second.number}: 10,000.00 of 10,000.00 USD invoiced"),
+        (
+            "released",
+            "invoiced",
+            f"invoice {second.number}: 10,000.00 USD of 10,000.00 USD invoiced",
+        ),
     ]
 
 
