@@ -11,16 +11,14 @@ from django.http import Http404
 from django.utils import timezone
 
 from accounts.errors import ServiceError
-from accounts.fx import RateBook
 from accounts.models import Currency
 from accounts.selectors import customers_for
 from invoices.models import Invoice
 from orders.models import Order, OrderDecision, OrderStatus
 
 from .exposure import exposures_for
-from .models import CreditAuthority
 from .order_rules import overdue_days
-from .selectors import in_reporting_currency
+from .selectors import Authority
 
 QUEUE_PAGE_SIZE = 200
 
@@ -68,26 +66,6 @@ def order_history(order: Order) -> QuerySet[OrderDecision]:
 
 def held_orders_for(user) -> QuerySet[Order]:
     return orders_for(user).filter(status=OrderStatus.HELD)
-
-
-@dataclass
-class Authority:
-    """A user's release authority in the reporting currency, for many comparisons at once."""
-
-    book: RateBook
-    day: datetime.date
-    held: Decimal | None
-
-    @classmethod
-    def of(cls, user, *, day: datetime.date) -> Authority:
-        book = RateBook.load(until=day)
-        row = CreditAuthority.objects.filter(user=user).first()
-        held = in_reporting_currency(row.amount, row.currency_id, day, book) if row else None
-        return cls(book=book, day=day, held=held)
-
-    def covers(self, amount: Decimal, currency: str) -> bool:
-        wanted = in_reporting_currency(amount, currency, self.day, self.book)
-        return self.held is not None and wanted is not None and self.held >= wanted
 
 
 @dataclass

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.db.models import F, Q, QuerySet, Value
@@ -54,21 +55,33 @@ def in_reporting_currency(amount, currency: str, day: datetime.date, book: RateB
     return None if rate is None else amount * rate
 
 
-def authority_covers(user, *, amount, currency: str, day: datetime.date | None = None) -> bool:
-    """Whether ``user`` may set a limit of ``amount`` ``currency`` on their own authority.
+@dataclass
+class Authority:
+    """A user's credit authority in the reporting currency on a day, loaded once for many
+    comparisons (the release queue compares it with every order on the page). No
+    authority, or one whose currency has no rate in force, covers nothing above zero."""
 
-    No authority, or one whose currency has no rate in force, covers nothing above zero.
-    """
-    day = day or timezone.localdate()
-    if amount <= 0:
-        return True
-    authority = CreditAuthority.objects.filter(user=user).first() if user else None
-    if authority is None:
-        return False
-    book = RateBook.load(until=day)
-    wanted = in_reporting_currency(amount, currency, day, book)
-    held = in_reporting_currency(authority.amount, authority.currency_id, day, book)
-    return wanted is not None and held is not None and held >= wanted
+    book: RateBook
+    day: datetime.date
+    held: Decimal | None
+
+    @classmethod
+    def of(cls, user, *, day: datetime.date) -> Authority:
+        book = RateBook.load(until=day)
+        row = CreditAuthority.objects.filter(user=user).first() if user else None
+        held = in_reporting_currency(row.amount, row.currency_id, day, book) if row else None
+        return cls(book=book, day=day, held=held)
+
+    def covers(self, amount: Decimal, currency: str) -> bool:
+        if amount <= 0:
+            return True
+        wanted = in_reporting_currency(amount, currency, self.day, self.book)
+        return self.held is not None and wanted is not None and self.held >= wanted
+
+
+def authority_covers(user, *, amount, currency: str, day: datetime.date | None = None) -> bool:
+    """Whether ``user`` may set a limit of ``amount`` ``currency`` on their own authority."""
+    return Authority.of(user, day=day or timezone.localdate()).covers(amount, currency)
 
 
 def approver_for(*, amount, currency: str, exclude=None, day: datetime.date | None = None):
