@@ -9,7 +9,8 @@ An order is held when any rule gives a reason:
   ``group_over_limit`` the same for an account above it, whose limit covers its tree;
 - ``missing_rate``: part of the exposure is in a currency with no rate today;
 - ``overdue``: invoices more than ``ORDER_HOLD_OVERDUE_DAYS`` past due, together above
-  ``ORDER_HOLD_OVERDUE_AMOUNT`` (the account's own, in its currency);
+  ``ORDER_HOLD_OVERDUE_AMOUNT`` (in the reporting currency, converted into the account's
+  at today's rate; with no rate for it, nothing overdue is allowed);
 - ``broken_promise``: a promise to pay broken in the last ``ORDER_HOLD_BROKEN_PROMISE_DAYS``;
 - ``risk_high``: the account's nightly risk class is high (``credit.risk``).
 """
@@ -24,7 +25,7 @@ from django.conf import settings
 from django.db.models import Count, Sum
 from django.utils import timezone
 
-from accounts.fx import RateBook
+from accounts.fx import RateBook, reporting_currency
 from accounts.models import CreditStatus, Customer
 from accounts.money import CENT, ZERO, money_text
 from collections_app.models import Promise, PromiseStatus
@@ -187,8 +188,12 @@ def _overdue_reason(customer: Customer, book: RateBook, day: datetime.date) -> d
         else:
             total += converted
         count += row["count"]
-    # an amount that cannot be converted cannot be shown to be within the allowance
-    if count == 0 or (total <= overdue_amount_allowed() and not unrated):
+    allowed = _convert(
+        book, day, overdue_amount_allowed(), reporting_currency(), customer.currency_id
+    )
+    # an amount that cannot be converted cannot be shown to be within the allowance, nor
+    # can anything be within an allowance that has no rate into the account's currency
+    if count == 0 or (total <= (allowed or ZERO) and not unrated):
         return None
     invoices = "1 invoice" if count == 1 else f"{count} invoices"
     also = f"; {', '.join(unrated)} more with no exchange rate today" if unrated else ""

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from accounts.models import AuditEntry, Customer
+from accounts.models import AuditEntry, Currency, Customer, ExchangeRate
 from collections_app.models import Promise, PromiseStatus
 from credit import services as credit_services
 from credit.exposure import exposure_for
@@ -148,6 +148,34 @@ def test_overdue_in_a_currency_with_no_rate_is_named_not_added_one_to_one(erp, c
         "exchange rate today."
     )
     assert "missing_rate" in reasons
+
+
+@pytest.mark.parametrize(("overdue_jpy", "held"), [("70000", False), ("80000", True)])
+def test_the_overdue_allowance_is_in_the_reporting_currency(
+    erp, collector, settings, overdue_jpy, held
+):
+    """500 USD allowed is 75,000 JPY at 150 JPY a dollar for a yen account, not 500 JPY."""
+    settings.ORDER_HOLD_OVERDUE_AMOUNT = "500.00"
+    ExchangeRate.objects.create(
+        currency_id="USD",
+        quote_currency_id="JPY",
+        valid_from=timezone.localdate() - datetime.timedelta(days=400),
+        rate=Decimal("150"),
+    )
+    yen = CustomerFactory(
+        external_ref="YEN",
+        assigned_collector=collector,
+        currency=Currency.objects.get(code="JPY"),
+        credit_limit=Decimal("10000000"),
+    )
+    invoice(yen, overdue_jpy, issue_date=timezone.localdate() - datetime.timedelta(days=200))
+
+    response = api(erp).post(
+        URL, body(customer="YEN", amount="1000", currency="JPY"), format="json"
+    )
+
+    assert response.status_code == 201, response.json()
+    assert [r["code"] for r in response.json()["reasons"]] == (["overdue"] if held else [])
 
 
 def test_overdue_below_the_rules_amount_does_not_hold(erp, customer, settings):
