@@ -93,6 +93,22 @@ class RateBook:
         # half away from zero, as PostgreSQL ROUND() does in the aging query
         return (amount * rate).quantize(CENT, rounding=ROUND_HALF_UP)
 
+    def convert_between(
+        self, amount: Decimal, currency: str, into: str, day: datetime.date, *, places: int = 2
+    ) -> Decimal:
+        """``amount`` of ``currency`` in ``into``: across the two currencies' rates to the
+        reporting currency in force on ``day``, rounded once, half up, to ``places``.
+        A missing rate on either side is refused (ReportError), never taken as 1:1."""
+        exponent = Decimal(1).scaleb(-places)
+        if currency == into:
+            return amount.quantize(exponent, rounding=ROUND_HALF_UP)
+        rate_from, rate_into = self.rate(currency, day), self.rate(into, day)
+        if rate_from is None:
+            raise missing_rate(currency, day)
+        if rate_into is None:
+            raise missing_rate(into, day)
+        return (amount * rate_from / rate_into).quantize(exponent, rounding=ROUND_HALF_UP)
+
 
 def rates_sql(rates: dict[str, Decimal]) -> tuple[str, list]:
     """A ``VALUES`` list usable as a CTE body: (currency_id, rate)."""

@@ -3,7 +3,6 @@
 from celery import shared_task
 
 from .services import emails, payment_plans_evaluate, promises_evaluate, queue_state_refresh
-from .services.emails import PERMANENT_SEND_ERRORS, TRANSIENT_SEND_ERRORS
 
 
 @shared_task(acks_late=True)
@@ -21,27 +20,26 @@ def promise_sweep() -> int:
 
 @shared_task(
     bind=True,
-    # Acknowledged on receipt: a worker killed after the hand-over must not send it again.
-    acks_late=False,
-    autoretry_for=TRANSIENT_SEND_ERRORS,
+    # A worker killed before the hand-over gives the message back; one killed during it
+    # leaves "sending" in the audit trail, so the next delivery never sends a second e-mail.
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(emails.TransientSendError,),
     retry_backoff=30,
     retry_backoff_max=600,
+    retry_jitter=False,
     max_retries=6,
 )
 def statement_email_deliver(
     self, activity_id: int, contact_id: int, template: str, message: str = ""
 ) -> str:
-    """Send an e-mail the workspace queued; a mail server that is down is tried again with
-    back-off (30 s, 1 min, 2 min … about 30 min in all), then the timeline says it failed."""
-    try:
-        return emails.statement_email_deliver(
-            activity_id=activity_id, contact_id=contact_id, template=template, message=message
-        )
-    except TRANSIENT_SEND_ERRORS as exc:
-        if self.request.retries < self.max_retries:
-            raise
-        emails.statement_email_failed(activity_id=activity_id, error=f"mail server: {exc}")
-        return "failed"
-    except PERMANENT_SEND_ERRORS as exc:
-        emails.statement_email_failed(activity_id=activity_id, error=f"{type(exc).__name__}: {exc}")
-        return "failed"
+    """Send an e-mail the workspace queued, at most once; a mail server that accepted nothing
+    (down, or 4xx) is tried again with back-off (30 s, 1 min, 2 min … about 30 min in all),
+    then the timeline says it failed."""
+    return emails.statement_email_deliver(
+        activity_id=activity_id,
+        contact_id=contact_id,
+        template=template,
+        message=message,
+        final_attempt=self.request.retries >= self.max_retries,
+    )

@@ -20,6 +20,7 @@ from decimal import Decimal
 from types import SimpleNamespace
 
 import css_inline
+from babel.lists import format_list
 from babel.numbers import parse_decimal
 from django.conf import settings
 from django.template import Context, Engine, Library, Node, TemplateSyntaxError, defaultfilters
@@ -29,7 +30,7 @@ from django.utils import timezone
 
 from accounts.buckets import BUCKETS, bucket_of
 from accounts.errors import ServiceError
-from accounts.locale_format import active_locale, format_amount
+from accounts.locale_format import active_locale, format_amount, format_day
 from accounts.models import Customer
 from accounts.pdf import pdf_from_html
 from accounts.templatetags import locale_format
@@ -247,6 +248,13 @@ def sandbox_context(
         "totals": [{"currency": g["currency"], "total": g["total"]} for g in currencies],
         "invoice_count": len(lines),
         "reminders": reminders or [],
+        # the same dates as the language lists them: "Sep 24, 2026 and Oct 14, 2026",
+        # "24.09.2026 und 14.10.2026", "24 sept. 2026 et 14 oct. 2026"
+        "reminder_dates": format_list(
+            [format_day(r["date"]) for r in reminders or []], locale=active_locale()
+        )
+        if reminders
+        else "",
         "small_balances": [
             {
                 "number": line["number"],
@@ -260,15 +268,12 @@ def sandbox_context(
     }
 
 
-COMPENSATION_CURRENCY = "EUR"  # Directive 2011/7/EU sets it in euros
-
-
 def letter_charges(lines: list[dict]) -> dict:
     """Late-payment interest and fixed compensation per invoice, as the letter shows them:
-    claimed, not booked (nothing here reaches the ledger)."""
+    claimed, not booked (nothing here reaches the ledger). Each is in its line's currency
+    (the compensation converted when the run was built, docs/dunning.md)."""
     interest, totals = [], defaultdict(Decimal)
-    compensation = Decimal(0)
-    compensated = 0
+    compensation: dict[str, list[Decimal]] = defaultdict(list)
     for line in lines:
         amount = line.get("interest_amount") or Decimal(0)
         if amount > 0:
@@ -283,24 +288,23 @@ def letter_charges(lines: list[dict]) -> dict:
             )
             totals[line["currency"]] += amount
         if (line.get("compensation_amount") or 0) > 0:
-            compensation += line["compensation_amount"]
-            compensated += 1
+            compensation[line["currency"]].append(line["compensation_amount"])
     return {
         "interest": interest,
         "interest_totals": [
             {"currency": code, "total": money(total, code)}
             for code, total in sorted(totals.items())
         ],
-        "compensation": (
+        # one entry per currency: the same sum for each of its invoices (one rate, one day)
+        "compensation": [
             {
-                "count": compensated,
-                "per_invoice": money(compensation / compensated, COMPENSATION_CURRENCY),
-                "total": money(compensation, COMPENSATION_CURRENCY),
-                "currency": COMPENSATION_CURRENCY,
+                "count": len(amounts),
+                "per_invoice": money(amounts[0], code),
+                "total": money(sum(amounts), code),
+                "currency": code,
             }
-            if compensated
-            else None
-        ),
+            for code, amounts in sorted(compensation.items())
+        ],
     }
 
 
@@ -383,8 +387,13 @@ CONTEXT_HELP = [
     ("totals", "one per currency: currency, total"),
     ("invoice_count", "how many invoices the letter covers"),
     ("reminders", "earlier letters really sent for these invoices: date, levels"),
+    ("reminder_dates", "the dates of those letters as one list in the letter's language"),
     ("small_balances", "balances too small to dun, listed for information"),
-    ("charges", "interest (number, rate, amount…), interest_totals, compensation"),
+    (
+        "charges",
+        "interest (number, rate, amount…), interest_totals, "
+        "compensation (per currency: count, per_invoice, total, currency)",
+    ),
     ("|day, |amount:currency, |figure:currency", "a date, an amount with or without its code"),
 ]
 
@@ -526,7 +535,18 @@ def email_bodies(*, subject: str, body: str, context: dict) -> tuple[str, str]:
     """(plain text, HTML) of a dunning e-mail in the active language: the letter's body with
     the account, the payment details and the company below. The text lays tables out as
     aligned columns; the HTML carries its styles inline (mail clients drop <style>)."""
-    parts = {**context, "subject": subject, "body": body, "printed_on": timezone.localdate()}
+    # the interest, compensation and small balances the letter lists below its body
+    extras = render_to_string("dunning/_letter_extras.html", context).strip()
+    parts = {
+        **context,
+        "subject": subject,
+        "body": body,
+        "extras": extras,
+        "printed_on": timezone.localdate(),
+    }
     html = css_inline.inline(render_to_string("dunning/email.html", parts))
-    text = render_to_string("dunning/email.txt", {**parts, "body_text": html_to_text(body)})
+    text = render_to_string(
+        "dunning/email.txt",
+        {**parts, "body_text": html_to_text(body), "extras_text": html_to_text(extras)},
+    )
     return text.strip() + "\n", html

@@ -79,7 +79,9 @@ class DunningPolicy(models.Model):
         help_text="ECB reference rate in percent; empty: settings.DUNNING_INTEREST_REFERENCE_RATE.",
     )
     compensation_enabled = models.BooleanField(
-        default=False, help_text="Show the fixed 40 EUR compensation per overdue invoice."
+        default=False,
+        help_text="Show the fixed compensation per overdue invoice (settings "
+        "DUNNING_COMPENSATION_AMOUNT and _CURRENCY, 40 EUR), in the invoice's currency.",
     )
 
     class Meta:
@@ -428,7 +430,10 @@ class DunningLine(models.Model):
     interest_rate = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
     interest_amount = models.DecimalField(**MONEY, default=0)
     compensation_amount = models.DecimalField(
-        **MONEY, default=0, help_text="Fixed compensation in EUR (Directive 2011/7/EU, art. 6)."
+        **MONEY,
+        default=0,
+        help_text="Fixed compensation (Directive 2011/7/EU, art. 6) in the line's currency, "
+        "converted from settings.DUNNING_COMPENSATION_CURRENCY at the run's rate.",
     )
 
     class Meta:
@@ -458,7 +463,7 @@ class SkipReason(models.TextChoices):
     BELOW_MINIMUM = "below_minimum", "Below the level's minimum amount"
     NO_ADDRESS = "no_address", "No contact address for the channel"
     TOO_SOON = "too_soon", "Too soon since the previous level"
-    NO_RATE = "no_rate", "No exchange rate to compare with the minimum"
+    NO_RATE = "no_rate", "No exchange rate in force"
     IN_OTHER_RUN = "in_other_run", "In another run not yet finished"
 
 

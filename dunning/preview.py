@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from django.conf import settings
@@ -39,12 +39,21 @@ from .models import (
     DunningPolicy,
     DunningRun,
     DunningSkip,
+    SkipReason,
 )
 
 # Directive 2011/7/EU: the statutory rate is the reference rate plus eight percentage points,
-# and the creditor may claim a fixed 40 EUR for its recovery costs per invoice paid late.
+# and the creditor may claim a fixed sum for its recovery costs per invoice paid late
+# (settings.DUNNING_COMPENSATION_AMOUNT in DUNNING_COMPENSATION_CURRENCY: 40 EUR).
 INTEREST_MARGIN = Decimal(8)
-COMPENSATION_EUR = Decimal("40.00")
+
+
+def compensation_setting() -> tuple[Decimal, str]:
+    """The one definition of the fixed compensation: (amount, currency)."""
+    return (
+        Decimal(str(settings.DUNNING_COMPENSATION_AMOUNT)),
+        settings.DUNNING_COMPENSATION_CURRENCY,
+    )
 
 
 @dataclass(frozen=True)
@@ -272,13 +281,32 @@ def build_preview(run: DunningRun, customer_ids=None) -> dict[str, int]:
             catch_up=policy.catch_up,
         )
         decisions.append((customer_id, customer, language, decision, policy))
-    return _write(run, decisions)
+    return _write(run, decisions, book)
 
 
-def _charges(line, policy: PolicyRule, places: dict[str, int]) -> dict:
-    """Interest and compensation shown on the letter for one line; never posted."""
+@dataclass(frozen=True)
+class Compensation:
+    """The fixed compensation in each letter's currency, converted through accounts/fx.py at
+    the rate in force on the run's day; a currency without a rate gets none and a skip row
+    saying so (never 1:1)."""
+
+    book: RateBook
+    as_of: datetime.date
+    places: dict[str, int]
+
+    def of(self, currency: str) -> Decimal:
+        amount, own = compensation_setting()
+        return self.book.convert_between(
+            amount, own, currency, self.as_of, places=self.places.get(currency, 2)
+        )
+
+
+def _charges(line, policy: PolicyRule, compensation: Compensation) -> dict:
+    """Interest and compensation shown on the letter for one line, each in the line's
+    currency; never posted. Raises ReportError when the compensation has no rate."""
     if line.informational:
         return {}
+    places = compensation.places
     out = {}
     if policy.interest_percent is not None:
         out["interest_rate"] = policy.interest_percent
@@ -289,11 +317,21 @@ def _charges(line, policy: PolicyRule, places: dict[str, int]) -> dict:
             places.get(line.invoice.currency, 2),
         )
     if policy.compensation:
-        out["compensation_amount"] = COMPENSATION_EUR
+        out["compensation_amount"] = compensation.of(line.invoice.currency)
     return out
 
 
-def _write(run: DunningRun, decisions) -> dict[str, int]:
+def _line_charges(line, policy: PolicyRule, compensation: Compensation) -> tuple[dict, str]:
+    """The line's charges, and why its compensation is left off ("" when it is not)."""
+    try:
+        return _charges(line, policy, compensation), ""
+    except ReportError as missing:
+        amount, own = compensation_setting()
+        without = _charges(line, replace(policy, compensation=False), compensation)
+        return without, f"{amount} {own} compensation left off the letter: {missing}"
+
+
+def _write(run: DunningRun, decisions, book: RateBook) -> dict[str, int]:
     communications = []
     for customer_id, customer, language, decision, _policy in decisions:
         if decision.sends:
@@ -313,10 +351,22 @@ def _write(run: DunningRun, decisions) -> dict[str, int]:
     DunningCommunication.objects.bulk_create(communications, batch_size=2000)
     by_customer = {c.customer_id: c for c in communications}
     places = dict(Currency.objects.values_list("code", "decimal_places"))
+    compensation = Compensation(book, run.as_of, places)
     lines, skips = [], []
     for customer_id, _customer, _language, decision, policy in decisions:
         comm = by_customer.get(customer_id)
         for line in decision.lines if comm else []:
+            charges, left_off = _line_charges(line, policy, compensation)
+            if left_off:
+                skips.append(
+                    DunningSkip(
+                        run=run,
+                        customer_id=customer_id,
+                        invoice_id=line.invoice.id,
+                        reason=SkipReason.NO_RATE,
+                        detail=left_off[:300],
+                    )
+                )
             lines.append(
                 DunningLine(
                     communication=comm,
@@ -327,7 +377,7 @@ def _write(run: DunningRun, decisions) -> dict[str, int]:
                     level_number=line.level_number,
                     previous_level_number=line.previous_level_number,
                     informational=line.informational,
-                    **_charges(line, policy, places),
+                    **charges,
                 )
             )
         for skip in decision.skips:

@@ -118,7 +118,7 @@ class ApprovalSummary:
     total: int
     amounts: list[tuple[str, Decimal]]  # currency, overdue amount the letters dun
     interest: list[tuple[str, Decimal]]  # currency, interest shown on the letters
-    compensation_eur: Decimal
+    compensation: list[tuple[str, Decimal]]  # currency, fixed compensation shown
     skipped: int
 
 
@@ -137,17 +137,20 @@ def approval_summary(run: DunningRun) -> ApprovalSummary:
     per_currency = list(
         lines.order_by()
         .values("currency_id")
-        .annotate(total=Sum("open_amount"), interest=Sum("interest_amount"))
+        .annotate(
+            total=Sum("open_amount"),
+            interest=Sum("interest_amount"),
+            compensation=Sum("compensation_amount"),
+        )
         .order_by("currency_id")
-        .values_list("currency_id", "total", "interest")
+        .values_list("currency_id", "total", "interest", "compensation")
     )
-    compensation = lines.aggregate(total=Sum("compensation_amount"))["total"] or Decimal(0)
     return ApprovalSummary(
         rows=rows,
         total=sum(n for *_rest, n in rows),
-        amounts=[(code, total) for code, total, _interest in per_currency],
-        interest=[(code, interest) for code, _total, interest in per_currency if interest],
-        compensation_eur=compensation,
+        amounts=[(code, total) for code, total, *_charges in per_currency],
+        interest=[(code, interest) for code, _total, interest, _c in per_currency if interest],
+        compensation=[(code, comp) for code, _total, _i, comp in per_currency if comp],
         skipped=run.skips.count(),
     )
 

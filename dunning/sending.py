@@ -19,13 +19,14 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from accounts.audit import audit_record
 from accounts.errors import ServiceError
+from accounts.mail_delivery import sending_lock
 from accounts.models import CreditStatus
 from accounts.services import customer_update
 from collections_app.models import ActivityKind
@@ -67,18 +68,8 @@ class Rendered:
     email_html: str = ""
 
 
-@contextlib.contextmanager
 def advisory_lock(pk: int):
-    key = (LOCK_NAMESPACE << 40) | pk
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_lock(%s)", [key])
-        got = cursor.fetchone()[0]
-    try:
-        yield got
-    finally:
-        if got:
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_unlock(%s)", [key])
+    return sending_lock(LOCK_NAMESPACE, pk)
 
 
 def render(comm: DunningCommunication) -> Rendered:

@@ -29,6 +29,7 @@ from accounts.roles import TEAM_VIEW
 from . import selectors, services
 from .forms import DunningLevelForm
 from .models import CommunicationStatus, DunningChannel, DunningRunStatus
+from .preview import compensation_setting
 
 RUNS_PAGE_SIZE = 25
 # A run of the demo book was 7,300 px tall at 50 a page with every invoice spelled out:
@@ -275,6 +276,7 @@ def _policies_context(form: DunningLevelForm | None = None) -> dict:
         "policies": selectors.policies_with_levels(),
         "templates": dict(selectors.template_codes()),
         "currency": settings.REPORTING_CURRENCY,
+        "compensation": compensation_setting(),
         "form": form,
         "editing": form.level.pk if form else None,
     }

@@ -227,6 +227,8 @@ REPORTING_EXPORT_QUEUE = env.str("REPORTING_EXPORT_QUEUE", default="celery")
 # beat task reporting.tasks.exports_expire deletes it (the job stays in the user's history).
 REPORTING_EXPORT_KEEP_DAYS = env.int("REPORTING_EXPORT_KEEP_DAYS", default=7)
 # The cash matcher settles an invoice short by at most this much as bank charges (docs/cash.md).
+# An amount in REPORTING_CURRENCY: the shortfall is converted at the payment's date (accounts/
+# fx.py); no rate that day, or more than CASH_WRITE_OFF_APPROVAL_LIMIT, and a person decides.
 CASH_BANK_CHARGES_TOLERANCE = env.str("CASH_BANK_CHARGES_TOLERANCE", default="25.00")
 # A dispute's owner is reminded this many days before its SLA due date (docs/disputes.md).
 DISPUTE_SLA_WARNING_DAYS = env.int("DISPUTE_SLA_WARNING_DAYS", default=2)
@@ -315,6 +317,10 @@ DUNNING_QUIET_DAYS_AFTER_KEPT_PROMISE = env.int("DUNNING_QUIET_DAYS_AFTER_KEPT_P
 # Late-payment interest where a policy turns it on: this reference rate (percent; the ECB's
 # main refinancing rate, Directive 2011/7/EU) + 8 points, unless the policy names its own.
 DUNNING_INTEREST_REFERENCE_RATE = env.str("DUNNING_INTEREST_REFERENCE_RATE", default="2.15")
+# The fixed compensation per late invoice where a policy turns it on (Directive 2011/7/EU:
+# 40 EUR); a letter in another currency shows it converted at the rate in force (accounts/fx.py).
+DUNNING_COMPENSATION_AMOUNT = env.str("DUNNING_COMPENSATION_AMOUNT", default="40.00")
+DUNNING_COMPENSATION_CURRENCY = env.str("DUNNING_COMPENSATION_CURRENCY", default="EUR")
 # A sending run with pending communications and nothing sent for this long has stalled:
 # only then does its page offer "Resume sending".
 DUNNING_STALLED_MINUTES = env.int("DUNNING_STALLED_MINUTES", default=10)
@@ -322,10 +328,13 @@ DUNNING_STALLED_MINUTES = env.int("DUNNING_STALLED_MINUTES", default=10)
 # Cash application (docs/cash.md): a bank credit whose best-ranked invoices score at least
 # this (0-100) is applied without a person; below it, it waits with its suggestions.
 CASH_AUTO_APPLY_THRESHOLD = env.int("CASH_AUTO_APPLY_THRESHOLD", default=80)
-# A write-off from the cash pages above this amount (in the invoice's currency) waits for a
-# credit manager's or admin's approval.
+# A write-off from the cash pages above this amount waits for a credit manager's or admin's
+# approval; the matcher never settles more than this without a person either. An amount in
+# REPORTING_CURRENCY: the write-off is converted at the rate of its date (accounts/fx.py), and
+# one in a currency with no rate that day needs approval (never read 1:1).
 CASH_WRITE_OFF_APPROVAL_LIMIT = env.str("CASH_WRITE_OFF_APPROVAL_LIMIT", default="1000.00")
-# refunds and contras of unapplied cash (or of an open invoice) above this need a second person
+# Refunds and contras of unapplied cash (or of an open invoice) above this need a second person;
+# in REPORTING_CURRENCY like the write-off limit (no rate that day: a second person too).
 CASH_REFUND_APPROVAL_LIMIT = env.str("CASH_REFUND_APPROVAL_LIMIT", default="1000.00")
 # Largest bank file accepted on the upload page.
 CASH_IMPORT_MAX_BYTES = env.int("CASH_IMPORT_MAX_BYTES", default=20 * 1024 * 1024)

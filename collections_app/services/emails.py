@@ -12,6 +12,7 @@ from django.core.mail import EmailMessage
 from django.db import transaction
 from django.template.loader import render_to_string
 
+from accounts import mail_delivery
 from accounts.audit import audit_record
 from accounts.errors import ServiceError
 from accounts.models import AuditEntry, Contact, Customer
@@ -67,16 +68,9 @@ def statement_pdf(customer: Customer, *, as_of: datetime.date | None = None) -> 
     return documents.statement_pdf(documents.statement_data(customer, as_of=as_of))
 
 
-# A mail server that is down or drops the line may be back soon: the task retries these.
-# Anything else (an address the server refuses) is recorded as failed straight away.
-TRANSIENT_SEND_ERRORS = (
-    smtplib.SMTPServerDisconnected,
-    smtplib.SMTPConnectError,
-    smtplib.SMTPHeloError,
-    ConnectionError,
-    TimeoutError,
-)
-PERMANENT_SEND_ERRORS = (smtplib.SMTPException, OSError, ValueError)
+class TransientSendError(Exception):
+    """The mail server accepted nothing and may be back soon (unreachable, 4xx): the task
+    tries again with back-off."""
 
 
 def statement_email_send(
@@ -125,64 +119,160 @@ def _check_email(*, customer: Customer, contact: Contact, template: str) -> Emai
     return EMAIL_TEMPLATES[template]
 
 
-def _outcome_recorded(queued: Activity) -> bool:
-    return AuditEntry.objects.filter(
-        object_type=Activity._meta.label_lower,
-        object_id=str(queued.pk),
-        action__in=[EMAIL_SENT, EMAIL_FAILED],
-    ).exists()
-
-
 EMAIL_QUEUED = "activity.email.queue"
+EMAIL_SENDING = "activity.email.sending"
+EMAIL_DEFERRED = "activity.email.deferred"
 EMAIL_SENT = "activity.email.sent"
 EMAIL_FAILED = "activity.email.failed"
+LOCK_NAMESPACE = 0x53544D  # "STM": the statement e-mails' advisory locks, apart from dunning's
+
+
+def email_message_id(activity_id: int) -> str:
+    """The same Message-ID on every attempt, so the backend can say whether it went out."""
+    return mail_delivery.message_id("statement-email", str(activity_id))
+
+
+def _state(activity_id: int) -> str:
+    """Where a queued e-mail stands: its latest sending entry in the audit trail ("" if none)."""
+    latest = (
+        AuditEntry.objects.filter(
+            object_type=Activity._meta.label_lower,
+            object_id=str(activity_id),
+            action__in=[EMAIL_SENDING, EMAIL_DEFERRED, EMAIL_SENT, EMAIL_FAILED],
+        )
+        .order_by("-pk")
+        .values_list("action", flat=True)
+        .first()
+    )
+    return latest or ""
 
 
 def statement_email_deliver(
-    *, activity_id: int, contact_id: int, template: str, message: str = ""
+    *,
+    activity_id: int,
+    contact_id: int,
+    template: str,
+    message: str = "",
+    final_attempt: bool = True,
 ) -> str:
-    """Send a queued e-mail (the task's work) and record it on the timeline as sent, with
-    the statement as sent; returns "sent", or "done" if its outcome was already recorded.
+    """Send a queued e-mail (the task's work), at most once, and record on the timeline that
+    it was sent, with the statement as sent; returns "sent", "failed", "done" (its outcome
+    was already recorded) or "busy" (another delivery of the task is sending it).
 
-    A transient mail-server error (``TRANSIENT_SEND_ERRORS``) propagates for the task to
-    retry; a refusal (an account now marked do not contact, a contact without an address)
-    is recorded as failed. Other send errors propagate too; the task records them as
-    failed (``statement_email_failed``).
+    As dunning's letters (docs/dunning.md): "sending" is committed to the audit trail just
+    before the hand-over, so a delivery that finds it knows an earlier one died mid-send and
+    asks the backend about the Message-ID; SMTP cannot tell, so it is recorded as failed for
+    a person to check the mail log, never sent twice. A server that accepted nothing
+    (unreachable, 4xx) raises TransientSendError for the task to retry unless
+    ``final_attempt``; a refusal (5xx, an account now marked do not contact, a contact
+    without an address) is recorded as failed.
     """
-    queued = Activity.objects.select_related("customer").get(pk=activity_id)
-    if _outcome_recorded(queued):
-        return "done"
+    with mail_delivery.sending_lock(LOCK_NAMESPACE, activity_id) as got:
+        if not got:
+            return "busy"
+        state = _state(activity_id)
+        if state in (EMAIL_SENT, EMAIL_FAILED):
+            return "done"
+        queued = Activity.objects.select_related("customer").get(pk=activity_id)
+        customer = queued.customer
+        contact = Contact.objects.filter(pk=contact_id).first()
+        mid = email_message_id(activity_id)
+        if state == EMAIL_SENDING:
+            delivered = mail_delivery.was_delivered(mid)
+            if delivered is None:
+                statement_email_failed(
+                    activity_id=activity_id,
+                    error="interrupted while handing the e-mail over: check the mail log for "
+                    f"Message-ID {mid} before sending it again",
+                )
+                return "failed"
+            if delivered and contact is not None:
+                return _sent(
+                    queued,
+                    contact,
+                    template,
+                    message,
+                    _composed(queued, contact, template, message),
+                )
+        if contact is None:
+            statement_email_failed(activity_id=activity_id, error="the contact was removed")
+            return "failed"
+        try:
+            _check_email(customer=customer, contact=contact, template=template)
+        except ServiceError as refusal:
+            statement_email_failed(activity_id=activity_id, error=refusal.message)
+            return "failed"
+        composed = _composed(queued, contact, template, message)
+        _record(queued, EMAIL_SENDING, {"message_id": mid})
+        try:
+            mail_delivery.deliver(composed.email)
+        except mail_delivery.Deferred as exc:
+            if final_attempt:
+                statement_email_failed(activity_id=activity_id, error=str(exc))
+                return "failed"
+            _record(queued, EMAIL_DEFERRED, {"error": str(exc)[:500]})
+            raise TransientSendError(str(exc)) from exc
+        except mail_delivery.Uncertain as exc:
+            statement_email_failed(
+                activity_id=activity_id,
+                error=f"connection lost while handing the e-mail over ({exc}): check the mail "
+                f"log for Message-ID {mid} before sending it again",
+            )
+            return "failed"
+        except (smtplib.SMTPException, ValueError, OSError) as exc:
+            statement_email_failed(activity_id=activity_id, error=mail_delivery.describe(exc))
+            return "failed"
+        return _sent(queued, contact, template, message, composed)
+
+
+@dataclass(frozen=True)
+class Composed:
+    email: EmailMessage
+    subject: str
+    name: str
+    pdf: bytes
+
+
+def _composed(queued: Activity, contact: Contact, template: str, message: str) -> Composed:
     customer = queued.customer
-    contact = Contact.objects.filter(pk=contact_id).first()
-    if contact is None:
-        statement_email_failed(activity_id=activity_id, error="the contact was removed")
-        return "failed"
-    try:
-        chosen = _check_email(customer=customer, contact=contact, template=template)
-    except ServiceError as refusal:
-        statement_email_failed(activity_id=activity_id, error=refusal.message)
-        return "failed"
+    chosen = EMAIL_TEMPLATES[template]
     context = {**statement_context(customer), "contact": contact, "message": message}
     subject = chosen.subject.format(name=customer.name)
     body = render_to_string(f"collections_app/email/{template}.txt", context)
     pdf = documents.statement_pdf(context["statement"])
     name = f"statement-{customer.external_ref}-{context['as_of']:%Y%m%d}.pdf"
-    email = EmailMessage(subject=subject, body=body, to=[contact.email])
+    email = EmailMessage(
+        subject=subject,
+        body=body,
+        to=[contact.email],
+        headers={"Message-ID": email_message_id(queued.pk)},
+    )
     email.attach(name, pdf, "application/pdf")
-    email.send(fail_silently=False)
+    return Composed(email, subject, name, pdf)
+
+
+def _record(queued: Activity, action: str, after: dict) -> None:
     with transaction.atomic():
-        locked = Activity.objects.select_for_update().get(pk=activity_id)
-        if _outcome_recorded(locked):
+        audit_record(actor=None, action=action, instance=queued, after=after)
+
+
+def _sent(
+    queued: Activity, contact: Contact, template: str, message: str, composed: Composed
+) -> str:
+    chosen = EMAIL_TEMPLATES[template]
+    with transaction.atomic():
+        locked = Activity.objects.select_for_update().get(pk=queued.pk)
+        if _state(locked.pk) in (EMAIL_SENT, EMAIL_FAILED):
             return "done"
         sent = activity_add(
             actor=queued.actor,
-            customer=customer,
+            customer=queued.customer,
             kind=ActivityKind.EMAIL,
             contact=contact,
             summary=f"E-mail “{chosen.label}” to {contact.email} sent with statement",
             note=message,
         )
-        sent.document.save(name, ContentFile(pdf), save=True)
+        sent.document.save(composed.name, ContentFile(composed.pdf), save=True)
         audit_record(
             actor=queued.actor,
             action=EMAIL_SENT,
@@ -190,11 +280,12 @@ def statement_email_deliver(
             after={
                 "to": contact.email,
                 "template": template,
-                "subject": subject,
+                "subject": composed.subject,
                 "activity": sent.pk,
+                "message_id": email_message_id(queued.pk),
             },
         )
-        queue_state_refresh(customer_ids=[customer.pk])
+        queue_state_refresh(customer_ids=[queued.customer_id])
     return "sent"
 
 
@@ -202,7 +293,7 @@ def statement_email_failed(*, activity_id: int, error: str) -> None:
     """Record on the timeline that a queued e-mail could not be sent, and why."""
     with transaction.atomic():
         locked = Activity.objects.select_for_update().select_related("customer").get(pk=activity_id)
-        if _outcome_recorded(locked):
+        if _state(locked.pk) in (EMAIL_SENT, EMAIL_FAILED):
             return
         failed = activity_add(
             actor=None,

@@ -8,16 +8,17 @@ from django.core.mail.backends.locmem import EmailBackend
 
 
 class FlakyBackend(EmailBackend):
-    """Down for the first ``FlakyBackend.failures`` sends (the tests set it), then up."""
+    """Down (the connection refused) for the first ``FlakyBackend.failures`` attempts (the
+    tests set it), then up."""
 
     failures = 0
     attempts = 0
 
-    def send_messages(self, messages):
+    def open(self):
         FlakyBackend.attempts += 1
         if FlakyBackend.attempts <= FlakyBackend.failures:
-            raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
-        return super().send_messages(messages)
+            raise ConnectionRefusedError(111, "Connection refused")
+        return super().open()
 
 
 class RefusingBackend(EmailBackend):

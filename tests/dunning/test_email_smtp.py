@@ -4,15 +4,10 @@ it; and what each way a server can fail does to the communication."""
 
 from __future__ import annotations
 
-import email
-import email.policy
 import io
 import re
-import socket
-from contextlib import closing
 
 import pytest
-from aiosmtpd.controller import Controller
 from pypdf import PdfReader
 
 from dunning import services as dunning
@@ -21,62 +16,16 @@ from dunning.models import CommunicationStatus, DunningCommunication
 from dunning.sending import reply_address
 from tests.collections_app.workflow import account, collector, credit_manager, overdue_invoice
 from tests.factories import ContactFactory
+from tests.smtp_server import free_port, smtp_server
 
 pytestmark = pytest.mark.django_db
 
 
-class Server:
-    """What the SMTP server answers: accept, or fail the way a real one can."""
-
-    def __init__(self) -> None:
-        self.messages: list[bytes] = []
-        self.data_attempts = 0
-        self.rcpt_answer = ""  # "550 …": refuse the recipient
-        self.data_answers: list[str] = []  # answers to DATA in turn ("451 …"), then accept
-        self.drop_during_data = False
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        if self.rcpt_answer:
-            return self.rcpt_answer
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):
-        self.data_attempts += 1
-        if self.drop_during_data:
-            # The whole message arrived; the line drops before the server's answer.
-            self.messages.append(envelope.content)
-            server.transport.abort()
-            return None
-        if self.data_answers:
-            return self.data_answers.pop(0)
-        self.messages.append(envelope.content)
-        return "250 Message accepted for delivery"
-
-    def parsed(self) -> list[email.message.EmailMessage]:
-        return [email.message_from_bytes(m, policy=email.policy.default) for m in self.messages]
-
-
-def _free_port() -> int:
-    with closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture
 def smtp(settings):
-    server = Server()
-    controller = Controller(server, hostname="127.0.0.1", port=_free_port())
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST = "127.0.0.1"
-    settings.EMAIL_PORT = controller.port
-    settings.EMAIL_USE_TLS = False
-    settings.EMAIL_HOST_USER = ""
-    settings.EMAIL_TIMEOUT = 5
     settings.DUNNING_MAX_AUTO_RETRIES = 3
-    yield server
-    controller.stop()
+    with smtp_server(settings) as server:
+        yield server
 
 
 @pytest.fixture
@@ -149,8 +98,16 @@ def test_replies_go_to_the_team_address_when_no_collector_is_assigned(settings, 
     assert reply_address(queued) == "credit-team@dunwell.local"
 
 
-def test_a_4xx_answer_is_retried_with_back_off_and_sends_once(smtp, queued):
+def test_a_4xx_answer_is_retried_with_back_off_and_sends_once(smtp, queued, monkeypatch):
     smtp.data_answers = ["451 4.3.0 Try again later", "421 4.7.0 Busy, come back"]
+    countdowns = []
+    retry = tasks.dunning_send.retry
+
+    def recorded(*args, **kwargs):
+        countdowns.append(kwargs.get("countdown"))
+        return retry(*args, **kwargs)
+
+    monkeypatch.setattr(tasks.dunning_send, "retry", recorded)
 
     comm = _send(queued)
 
@@ -158,6 +115,7 @@ def test_a_4xx_answer_is_retried_with_back_off_and_sends_once(smtp, queued):
     assert smtp.data_attempts == 3
     assert len(smtp.messages) == 1
     assert comm.attempts == 3
+    assert countdowns == [30, 60]  # in the worker, 30 s then 1 min before the next try
 
 
 def test_a_4xx_answer_that_lasts_lands_in_the_retry_queue_after_the_last_retry(
@@ -204,7 +162,7 @@ def test_a_connection_dropped_during_data_never_produces_a_second_email(smtp, qu
 
 def test_a_mail_server_that_cannot_be_reached_is_retried_then_queued(settings, queued):
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", _free_port()  # nobody listens
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", free_port()  # nobody listens
     settings.DUNNING_MAX_AUTO_RETRIES = 1
 
     comm = _send(queued)

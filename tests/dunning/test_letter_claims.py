@@ -27,7 +27,7 @@ from tests.factories import ContactFactory
 
 pytestmark = pytest.mark.django_db
 
-CLAIMS = ("Despite our reminder", "We wrote to you", "despite our letters", "earlier reminder")
+CLAIMS = ("Despite our reminder", "We wrote to you", "despite our letter", "earlier reminder")
 
 
 @pytest.fixture
@@ -91,7 +91,7 @@ def test_a_level_3_letter_comes_only_after_levels_1_and_2_and_names_both(manager
 
     assert (level, letter.subject) == (3, "Final demand for payment — Acme Widgets")
     assert (
-        f"We wrote to you about them on {format_day(first, 'en')}, {format_day(second, 'en')}."
+        f"We wrote to you about them on {format_day(first, 'en')} and {format_day(second, 'en')}."
         in letter.html
     )
 
@@ -103,7 +103,8 @@ def test_a_pre_agency_notice_names_the_three_letters_before_it(manager, acme):
     level, letter = letter_for(manager, acme)
 
     assert level == 4
-    quoted = ", ".join(format_day(d, "en") for d in dates)
+    first, second, third = (format_day(d, "en") for d in dates)
+    quoted = f"{first}, {second}, and {third}"  # the list as English writes it
     assert (
         f"We have not received payment of the invoices below despite our letters of {quoted}."
         in letter.html
@@ -131,6 +132,26 @@ def test_the_german_level_2_letter_quotes_the_real_date_too(manager, acme):
 
     assert level == 2
     assert f"trotz unseres Schreibens vom {format_day(first, 'de')} sind" in letter.html
+
+
+@pytest.mark.parametrize(
+    ("language", "says"),
+    [
+        ("de", "trotz unserer Schreiben vom {0}, {1} und {2} sind"),
+        ("fr", "malgré nos courriers des {0}, {1} et {2}."),
+    ],
+)
+def test_several_earlier_letters_are_listed_as_the_language_lists_them(
+    manager, acme, language, says
+):
+    dunning.dunning_policy_assign(actor=manager, customer=acme, policy=None, language=language)
+    invoice = overdue_invoice(acme, "900.00", days_late=90, number="ACME-1")
+    dates = history(manager, invoice, 80, 60, 40)
+
+    level, letter = letter_for(manager, acme)
+
+    assert level == 4
+    assert says.format(*(format_day(d, language) for d in dates)) in letter.html
 
 
 def test_history_is_recorded_one_level_at_a_time_on_dates_that_move_forward(manager, acme):

@@ -116,6 +116,7 @@ def test_the_edit_page_lists_the_documented_context_as_help(admin_client, friend
         "totals",
         "invoice_count",
         "reminders",
+        "reminder_dates",
         "small_balances",
         "charges",
         "|day, |amount:currency, |figure:currency",
