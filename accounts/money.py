@@ -8,6 +8,9 @@ from .errors import ServiceError
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
+# A stored sum of many amounts, each up to settings.AMOUNT_MAX, converted at any stored rate
+# (an exposure, a queue's or a snapshot's total): wider than one amount's DecimalField(18, 2).
+MONEY_TOTAL = {"max_digits": 30, "decimal_places": 2}
 
 
 def to_money(value: object, *, field: str = "amount") -> Decimal:
@@ -57,17 +60,6 @@ def minor_unit(currency: object) -> int:
             return 2
         _PLACES_BY_CODE[code] = int(row[0])
     return _PLACES_BY_CODE[code]
-
-
-def money_text(amount, currency: object = "") -> str:
-    """An amount as people read it: grouped thousands, the currency's own places (none for
-    JPY), the code after — the words of messages, timelines and reasons, and ``|money``."""
-    if amount is None or amount == "":
-        return ""
-    places = minor_unit(currency)
-    value = Decimal(amount).quantize(Decimal(1).scaleb(-places))
-    code = getattr(currency, "code", currency) or ""
-    return f"{value:,.{places}f} {code}".strip()
 
 
 def in_minor_units(amount: Decimal, currency: object, *, field: str = "amount") -> Decimal:

@@ -35,8 +35,8 @@ from django.utils import timezone
 
 from accounts import roles
 from accounts.buckets import BUCKET_LABELS
+from accounts.locale_format import format_amount
 from accounts.models import AuditEntry, Customer
-from accounts.money import money_text
 from accounts.selectors import customers_for, scope_to_portfolio, sees_all_portfolios
 from disputes.models import ACTIVE_STATUSES, Dispute
 from disputes.selectors import open_disputed_amount
@@ -138,7 +138,7 @@ def reason_lines(state: QueueState | None, *, today: datetime.date | None = None
         lines.append(f"no rate for {', '.join(state.missing_rates)}: not counted")
     if write_off_candidate(state):
         small = state.open_amount - state.disputed_amount
-        lines.append(f"small balance ({money_text(small, code)} open): write-off candidate")
+        lines.append(f"small balance ({format_amount(small, code)} open): write-off candidate")
     if state.overdue_amount or state.oldest_days_past_due > 0:
         # the same bucket label as the badge beside it (accounts/buckets.py)
         label = BUCKET_LABELS.get(state.oldest_bucket, state.oldest_bucket)

@@ -21,8 +21,8 @@ from django.views.decorators.http import require_POST
 
 from accounts.buckets import BUCKET_LABELS, bucket_of
 from accounts.errors import ServiceError
+from accounts.locale_format import format_amount
 from accounts.models import Contact
-from accounts.money import money_text
 from accounts.templatetags.money import money
 from disputes.models import Dispute
 from invoices.selectors import customer_ledger_summary
@@ -349,7 +349,8 @@ def call_log(request, pk: int):
         )
         if promise:
             return (
-                f"Call logged with a promise of {money_text(promise.amount, promise.currency_id)} "
+                "Call logged with a promise of "
+                f"{format_amount(promise.amount, promise.currency_id)} "
                 f"by {promise.promised_date:%b %d}."
             )
         return "Call logged."
@@ -369,7 +370,7 @@ def promise_record(request, pk: int):
             contact=data["contact"],
             note=data["note"],
         )
-        return f"Promise of {money_text(promise.amount, promise.currency_id)} recorded."
+        return f"Promise of {format_amount(promise.amount, promise.currency_id)} recorded."
 
     return _act(request, pk, "promise", perform)
 
@@ -383,7 +384,7 @@ def payment_plan_agree(request, pk: int):
             installments=data["installments"],
             note=data["note"],
         )
-        return f"Payment plan of {money_text(plan.total_amount, plan.currency_id)} agreed."
+        return f"Payment plan of {format_amount(plan.total_amount, plan.currency_id)} agreed."
 
     return _act(request, pk, "payment_plan", perform)
 
@@ -433,7 +434,7 @@ def dispute_raise(request, pk: int):
             amount=data["amount"],
             amounts=data["amounts"],
         )
-        return f"Dispute of {money_text(dispute.amount, dispute.currency_id)} opened."
+        return f"Dispute of {format_amount(dispute.amount, dispute.currency_id)} opened."
 
     return _act(request, pk, "dispute", perform)
 
@@ -551,7 +552,7 @@ def follow_up_done(request, pk: int, follow_up_id: int):
 def promise_cancel(request, pk: int, promise_id: int):
     def perform(promise, data):
         services.promise_cancel(actor=request.user, promise=promise, reason=data.get("reason", ""))
-        return f"Promise of {money_text(promise.amount, promise.currency_id)} cancelled."
+        return f"Promise of {format_amount(promise.amount, promise.currency_id)} cancelled."
 
     return _transition(
         request,
@@ -567,7 +568,7 @@ def promise_cancel(request, pk: int, promise_id: int):
 def payment_plan_cancel(request, pk: int, plan_id: int):
     def perform(plan, data):
         services.payment_plan_cancel(actor=request.user, plan=plan, reason=data.get("reason", ""))
-        return f"Payment plan of {money_text(plan.total_amount, plan.currency_id)} cancelled."
+        return f"Payment plan of {format_amount(plan.total_amount, plan.currency_id)} cancelled."
 
     return _transition(
         request,
@@ -606,7 +607,7 @@ def dispute_close_action(request, pk: int, dispute_id: int):
         services.dispute_close(
             actor=request.user, dispute=dispute, resolution=data.get("resolution", "")
         )
-        return f"Dispute of {money_text(dispute.amount, dispute.currency_id)} resolved."
+        return f"Dispute of {format_amount(dispute.amount, dispute.currency_id)} resolved."
 
     return _transition(
         request,

@@ -19,8 +19,9 @@ from django.utils import timezone
 
 from accounts.audit import audit_record
 from accounts.errors import ServiceError
+from accounts.locale_format import format_amount
 from accounts.models import Currency, Customer, PaymentTerms
-from accounts.money import in_minor_units, money_text, to_money
+from accounts.money import in_minor_units, to_money
 from accounts.pdf import pdf_from_html
 from accounts.services import contact_add, customer_create
 
@@ -92,7 +93,8 @@ def credit_application_submit(
     approver = selectors.approver_for(amount=limit, currency=currency, exclude=submitter)
     if approver is None:
         raise ServiceError(
-            f"nobody's credit authority covers {money_text(limit, currency)} (or no exchange rate "
+            f"nobody's credit authority covers {format_amount(limit, currency)} "
+            "(or no exchange rate "
             "is in force for it); ask an admin to raise one",
             field="requested_limit",
             code="no_authority",
@@ -162,7 +164,7 @@ def credit_application_decide(
                 decider, amount=approved, currency=locked.currency_id
             ):
                 raise ServiceError(
-                    f"{money_text(approved, locked.currency_id)} is above your credit authority",
+                    f"{format_amount(approved, locked.currency_id)} is above your credit authority",
                     field="limit",
                     code="no_authority",
                 )

@@ -22,8 +22,9 @@ from django.utils import timezone
 from accounts.audit import audit_record, snapshot
 from accounts.errors import ServiceError
 from accounts.fx import RateBook
+from accounts.locale_format import format_amount
 from accounts.models import CreditStatus, Currency, Customer
-from accounts.money import in_minor_units, money_text, to_money
+from accounts.money import in_minor_units, to_money
 from collections_app.models import ActivityKind
 from collections_app.services.activities import activity_add
 
@@ -60,8 +61,9 @@ def _over_limit(rule: HoldRule, today: datetime.date) -> dict[int, str]:
     for customer_id, exposure in exposures_for(customers, day=today).items():
         if exposure.total > exposure.credit_limit * factor:
             out[customer_id] = (
-                f"exposure {money_text(exposure.total, exposure.currency)} is {exposure.used_pct}% "
-                f"of the limit {money_text(exposure.credit_limit, exposure.currency)}"
+                f"exposure {format_amount(exposure.total, exposure.currency)} is "
+                f"{exposure.used_pct}% "
+                f"of the limit {format_amount(exposure.credit_limit, exposure.currency)}"
             )
     return out
 
@@ -100,7 +102,7 @@ def _past_due(rule: HoldRule, today: datetime.date) -> dict[int, str]:
         )
         rows = cursor.fetchall()
     return {
-        customer_id: f"invoice {number} ({money_text(amount, currency)}) is {days} days past due"
+        customer_id: f"invoice {number} ({format_amount(amount, currency)}) is {days} days past due"
         for customer_id, number, amount, currency, days in rows
     }
 

@@ -12,8 +12,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from accounts.locale_format import format_amount
 from accounts.models import CreditStatus, Currency, Customer
-from accounts.money import money_text
+from accounts.money import MONEY_TOTAL
 
 MONEY = {"max_digits": 18, "decimal_places": 2}
 
@@ -340,7 +341,7 @@ class HoldRule(models.Model):
         if self.kind == HoldRuleKind.PAST_DUE:
             return (
                 f"an invoice more than {self.days} days past due above "
-                f"{money_text(self.amount, self.currency_id)}"
+                f"{format_amount(self.amount, self.currency_id)}"
             )
         if self.kind == HoldRuleKind.BROKEN_PROMISE:
             return f"a promise or payment plan broken within {self.days} days"
@@ -411,7 +412,7 @@ class CreditReview(models.Model):
     reviewed_at = models.DateTimeField(default=timezone.now)
     risk_class = models.CharField(max_length=10, choices=RiskClass.choices, blank=True)
     risk_score = models.PositiveSmallIntegerField(null=True, blank=True)
-    exposure = models.DecimalField(**MONEY)
+    exposure = models.DecimalField(**MONEY_TOTAL)
     currency = models.ForeignKey(Currency, on_delete=models.PROTECT, related_name="+")
     financials = models.TextField()
     limit_before = models.DecimalField(**MONEY)

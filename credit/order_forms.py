@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
-from accounts.money import money_text
+from accounts.locale_format import format_amount
 
 from . import selectors
 
@@ -43,7 +43,7 @@ class OrderForwardForm(forms.Form):
         )
         self.fields["to"].label_from_instance = lambda u: (
             f"{u.get_username()} (up to "
-            f"{money_text(u.credit_authority.amount, u.credit_authority.currency_id)})"
+            f"{format_amount(u.credit_authority.amount, u.credit_authority.currency_id)})"
             if hasattr(u, "credit_authority")
             else f"{u.get_username()} (no authority)"
         )

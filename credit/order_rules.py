@@ -26,8 +26,9 @@ from django.db.models import Count, Sum
 from django.utils import timezone
 
 from accounts.fx import RateBook, reporting_currency
+from accounts.locale_format import format_amount
 from accounts.models import CreditStatus, Customer
-from accounts.money import CENT, ZERO, money_text
+from accounts.money import CENT, ZERO
 from collections_app.models import Promise, PromiseStatus
 from invoices.models import Invoice
 from orders.models import Order, OrderStatus
@@ -111,9 +112,9 @@ def order_judge(
             {
                 "code": "over_limit",
                 "text": (
-                    f"Exposure after this order {money_text(judgement.exposure_after, currency)}"
-                    f" is over the limit {money_text(customer.credit_limit, currency)} by "
-                    f"{money_text(excess, currency)}."
+                    f"Exposure after this order {format_amount(judgement.exposure_after, currency)}"
+                    f" is over the limit {format_amount(customer.credit_limit, currency)} by "
+                    f"{format_amount(excess, currency)}."
                 ),
                 "over_by": str(excess),
             }
@@ -137,8 +138,8 @@ def order_judge(
                     "code": "group_over_limit",
                     "text": (
                         f"The group limit of {account.name} "
-                        f"({money_text(account.credit_limit, account.currency_id)}) is passed "
-                        f"by {money_text(excess, account.currency_id)}."
+                        f"({format_amount(account.credit_limit, account.currency_id)}) is passed "
+                        f"by {format_amount(excess, account.currency_id)}."
                     ),
                     "over_by": str(excess),
                 }
@@ -184,7 +185,7 @@ def _overdue_reason(customer: Customer, book: RateBook, day: datetime.date) -> d
     for row in rows:
         converted = _convert(book, day, row["open"], row["currency_id"], customer.currency_id)
         if converted is None:
-            unrated.append(money_text(row["open"], row["currency_id"]))
+            unrated.append(format_amount(row["open"], row["currency_id"]))
         else:
             total += converted
         count += row["count"]
@@ -201,7 +202,7 @@ def _overdue_reason(customer: Customer, book: RateBook, day: datetime.date) -> d
         "code": "overdue",
         "text": (
             f"{invoices} more than {days} days past due, "
-            f"{money_text(total, customer.currency_id)} open{also}."
+            f"{format_amount(total, customer.currency_id)} open{also}."
         ),
         "amount": str(total),
     }
@@ -223,7 +224,7 @@ def _broken_promise_reason(customer: Customer, day: datetime.date) -> dict | Non
     return {
         "code": "broken_promise",
         "text": (
-            f"A promise to pay {money_text(promise.amount, promise.currency_id)} by "
+            f"A promise to pay {format_amount(promise.amount, promise.currency_id)} by "
             f"{promise.promised_date.isoformat()} was broken (within the last {days} days)."
         ),
     }

@@ -19,7 +19,9 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 
+from accounts.date_range import date_in_range
 from accounts.errors import ServiceError
+from accounts.locale_format import format_amount
 from accounts.models import Customer
 from accounts.money import in_minor_units, to_money
 from accounts.selectors import customers_for
@@ -28,7 +30,7 @@ from orders.services import order_lock, order_move
 
 from . import selectors
 from .order_rules import LIMIT_REASONS as LIMIT_CODES
-from .order_rules import Judgement, money_text, order_judge
+from .order_rules import Judgement, order_judge
 
 MAX_LINES = 1000
 
@@ -94,8 +96,8 @@ def _amount(value, customer: Customer, currency: str) -> Decimal:
         raise ServiceError(f"the amount must be greater than zero, got {amount}", field="amount")
     if amount > max_order_amount():
         raise ServiceError(
-            f"{money_text(amount, currency)} is above the largest order accepted "
-            f"({money_text(max_order_amount(), currency)})",
+            f"{format_amount(amount, currency)} is above the largest order accepted "
+            f"({format_amount(max_order_amount(), currency)})",
             field="amount",
             code="too_large",
         )
@@ -155,6 +157,7 @@ def order_check(
             field="currency",
         )
     amount = _amount(amount, customer, currency)
+    date_in_range(requested_ship_date, field="requested_ship_date")
     lines = list(lines or [])
     if len(lines) > MAX_LINES or not all(isinstance(line, dict) for line in lines):
         raise ServiceError(f"lines must be a list of at most {MAX_LINES} objects", field="lines")
@@ -279,6 +282,8 @@ def order_change(
     shrinks stays released); a new ship date alone is recorded and decides nothing."""
     if amount is None and requested_ship_date is None:
         raise ServiceError("send amount, requested_ship_date or both", field="amount")
+    if requested_ship_date is not None:
+        date_in_range(requested_ship_date, field="requested_ship_date")
     with transaction.atomic():
         chain = _lock_chain(order.customer)
         locked = order_lock(order)
@@ -294,7 +299,7 @@ def order_change(
         )
         if locked.invoiced_amount > 0 and new_amount <= locked.invoiced_amount:
             raise ServiceError(
-                f"{money_text(locked.invoiced_amount, locked.currency_id)} of order "
+                f"{format_amount(locked.invoiced_amount, locked.currency_id)} of order "
                 f"{locked.external_ref} is invoiced already: the amount must stay above it "
                 "(cancel the order to drop the rest)",
                 field="amount",
@@ -304,8 +309,8 @@ def order_change(
         comment = []
         if new_amount != locked.amount:
             comment.append(
-                f"amount {money_text(locked.amount, locked.currency_id)} → "
-                f"{money_text(new_amount, locked.currency_id)}"
+                f"amount {format_amount(locked.amount, locked.currency_id)} → "
+                f"{format_amount(new_amount, locked.currency_id)}"
             )
         if requested_ship_date is not None:
             comment.append(f"ship date {requested_ship_date.isoformat()}")
@@ -370,7 +375,7 @@ def order_release(
         _held(locked)
         if not selectors.authority_covers(actor, amount=locked.amount, currency=locked.currency_id):
             raise ServiceError(
-                f"{money_text(locked.amount, locked.currency_id)} is above your release "
+                f"{format_amount(locked.amount, locked.currency_id)} is above your release "
                 "authority: forward it to someone whose authority covers it",
                 field="authority",
                 code="no_authority",
@@ -393,7 +398,7 @@ def order_release(
             ):
                 raise ServiceError(
                     f"{words} Your authority does not cover an exposure of "
-                    f"{money_text(judgement.exposure_after, judgement.currency)}: forward it.",
+                    f"{format_amount(judgement.exposure_after, judgement.currency)}: forward it.",
                     field="authority",
                     code="no_authority",
                 )
@@ -444,7 +449,7 @@ def order_forward(*, actor, order: Order, to, comment: str = "") -> OrderDecisio
         ):
             raise ServiceError(
                 f"{target.get_username()}'s authority does not cover "
-                f"{money_text(locked.amount, locked.currency_id)} either",
+                f"{format_amount(locked.amount, locked.currency_id)} either",
                 field="to",
                 code="no_authority",
             )

@@ -18,8 +18,9 @@ from django.utils import timezone
 
 from accounts.audit import audit_record
 from accounts.errors import ServiceError
+from accounts.locale_format import format_amount
 from accounts.models import Customer, PaymentTerms
-from accounts.money import money_text, to_money
+from accounts.money import to_money
 from accounts.selectors import customers_for
 from accounts.services import customer_update
 from collections_app.models import ActivityKind
@@ -189,10 +190,10 @@ def credit_review_record(
         decision = []
         if request is not None:
             decision.append(
-                f"limit {money_text(request.requested_limit, locked.currency_id)} requested"
+                f"limit {format_amount(request.requested_limit, locked.currency_id)} requested"
             )
         elif review.limit_after != limit_before:
-            decision.append(f"limit {money_text(review.limit_after, locked.currency_id)}")
+            decision.append(f"limit {format_amount(review.limit_after, locked.currency_id)}")
         if terms.pk != terms_before.pk:
             decision.append(f"terms {terms}")
         activity_add(

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.context_processors import NavCount
 from accounts.errors import ServiceError
-from accounts.money import money_text
+from accounts.locale_format import format_amount
 from accounts.selectors import customer_for, customers_for
 
 from . import reviews, risk, selectors, services
@@ -184,11 +184,11 @@ def limit_set(request, pk: int):
         )
         if isinstance(result, LimitChangeRequest):
             return (
-                f"{money_text(result.requested_limit, result.currency_id)} is above your credit "
+                f"{format_amount(result.requested_limit, result.currency_id)} is above your credit "
                 f"authority: the request was forwarded to {result.assigned_to.get_username()}."
             )
         assert isinstance(result, CreditChange)
-        return f"Credit limit is now {money_text(result.limit_after, result.currency_id)}."
+        return f"Credit limit is now {format_amount(result.limit_after, result.currency_id)}."
 
     return _act(
         request,

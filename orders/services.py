@@ -18,8 +18,8 @@ from django.utils import timezone
 
 from accounts.audit import audit_record
 from accounts.errors import ServiceError
+from accounts.locale_format import format_amount
 from accounts.models import Customer
-from accounts.money import money_text
 from invoices.models import Invoice
 
 from .models import (
@@ -232,12 +232,12 @@ def orders_invoice_by_reference(customer_ids: set[int]) -> list[Order]:
             invoice=last,
             invoiced_amount=invoiced,
             comment=(
-                f"invoice {last.number}: {money_text(invoiced, order.currency_id)} of "
-                f"{money_text(order.amount, order.currency_id)} invoiced"
+                f"invoice {last.number}: {format_amount(invoiced, order.currency_id)} of "
+                f"{format_amount(order.amount, order.currency_id)} invoiced"
                 + (
                     ""
                     if full
-                    else f", {money_text(order.amount - invoiced, order.currency_id)} still open"
+                    else f", {format_amount(order.amount - invoiced, order.currency_id)} still open"
                 )
             ),
         )

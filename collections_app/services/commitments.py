@@ -6,7 +6,7 @@ from django.db import models, transaction
 
 from accounts.audit import audit_record
 from accounts.errors import ServiceError
-from accounts.money import money_text
+from accounts.locale_format import format_amount
 
 from ..models import ActivityKind
 from .activities import activity_add
@@ -56,7 +56,7 @@ def commitment_cancel(
             kind=ActivityKind.PROMISE,
             summary=(
                 f"{noun[0].upper()}{noun[1:]} of "
-                f"{money_text(getattr(locked, amount), locked.currency_id)} cancelled"
+                f"{format_amount(getattr(locked, amount), locked.currency_id)} cancelled"
             ),
             note=reason,
         )

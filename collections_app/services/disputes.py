@@ -8,8 +8,8 @@ from decimal import Decimal
 
 from django.db import transaction
 
+from accounts.locale_format import format_amount
 from accounts.models import Customer
-from accounts.money import money_text
 from disputes import services as disputes
 from disputes.models import Dispute, DisputeOutcome
 
@@ -43,7 +43,7 @@ def dispute_raise(
             customer=customer,
             kind=ActivityKind.DISPUTE,
             summary=f"Dispute ({dispute.reason.label}) of "
-            f"{money_text(dispute.amount, dispute.currency_id)} on {numbers}",
+            f"{format_amount(dispute.amount, dispute.currency_id)} on {numbers}",
             note=note,
         )
     return dispute
@@ -66,7 +66,7 @@ def dispute_close(
             actor=actor,
             customer=dispute.customer,
             kind=ActivityKind.DISPUTE,
-            summary=f"Dispute of {money_text(dispute.amount, dispute.currency_id)} resolved",
+            summary=f"Dispute of {format_amount(dispute.amount, dispute.currency_id)} resolved",
             note=resolution.strip(),
         )
     return dispute
@@ -83,7 +83,8 @@ def on_dispute_credited(*, actor, dispute: Dispute, memo) -> None:
         customer=dispute.customer,
         kind=ActivityKind.DISPUTE,
         summary=(
-            f"Credit memo {memo.number} of {money_text(memo.amount, memo.currency_id)} applied to "
+            f"Credit memo {memo.number} of {format_amount(memo.amount, memo.currency_id)} "
+            "applied to "
             f"{numbers}: dispute {dispute.pk} resolved, "
             f"{DisputeOutcome(dispute.outcome).label.lower()}"
         ),

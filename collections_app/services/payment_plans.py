@@ -20,8 +20,9 @@ from django.utils import timezone
 
 from accounts.audit import audit_record
 from accounts.errors import ServiceError
+from accounts.locale_format import format_amount
 from accounts.models import Customer
-from accounts.money import in_minor_units, money_text, to_positive_money
+from accounts.money import in_minor_units, to_positive_money
 
 from ..models import (
     PAYMENT_PLAN_TRANSITIONS,
@@ -100,7 +101,7 @@ def payment_plan_agree(
             actor=actor,
             customer=customer,
             kind=ActivityKind.PROMISE,
-            summary=f"Payment plan of {money_text(total, currency)} in {len(rows)} instalments, "
+            summary=f"Payment plan of {format_amount(total, currency)} in {len(rows)} instalments, "
             f"{dates[0]:%b %d, %Y} to {dates[-1]:%b %d, %Y}",
             note=note,
         )
@@ -165,9 +166,9 @@ def payment_plan_set_status(*, actor, plan: PaymentPlan, status: str, collected:
         actor=None,
         customer=plan.customer,
         kind=ActivityKind.SYSTEM,
-        summary=f"Payment plan of {money_text(plan.total_amount, plan.currency_id)} "
+        summary=f"Payment plan of {format_amount(plan.total_amount, plan.currency_id)} "
         f"{plan.get_status_display().lower()} "
-        f"({money_text(collected, plan.currency_id)} collected)",
+        f"({format_amount(collected, plan.currency_id)} collected)",
     )
     return True
 

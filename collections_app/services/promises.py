@@ -19,8 +19,9 @@ from django.utils import timezone
 
 from accounts.audit import audit_record
 from accounts.errors import ServiceError
+from accounts.locale_format import format_amount
 from accounts.models import Contact, Customer
-from accounts.money import in_minor_units, money_text, to_positive_money
+from accounts.money import in_minor_units, to_positive_money
 from invoices.models import Invoice
 
 from ..models import (
@@ -104,8 +105,8 @@ def promise_record(
         covered = sum((i.open_amount for i in invoices), Decimal("0"))
         if amount > covered:
             raise ServiceError(
-                f"{money_text(amount, currency)} is more than the "
-                f"{money_text(covered, currency)} open on those invoices",
+                f"{format_amount(amount, currency)} is more than the "
+                f"{format_amount(covered, currency)} open on those invoices",
                 field="amount",
             )
     else:
@@ -115,7 +116,8 @@ def promise_record(
         ).aggregate(total=Sum("open_amount"))["total"] or Decimal("0")
         if amount > balance:
             raise ServiceError(
-                f"{money_text(amount, currency)} is more than the {money_text(balance, currency)} "
+                f"{format_amount(amount, currency)} is more than the "
+                f"{format_amount(balance, currency)} "
                 "open on the account",
                 field="amount",
             )
@@ -137,7 +139,7 @@ def promise_record(
             customer=customer,
             kind=ActivityKind.PROMISE,
             contact=contact,
-            summary=f"Promise of {money_text(amount, currency)} by {promised_date:%b %d, %Y}"
+            summary=f"Promise of {format_amount(amount, currency)} by {promised_date:%b %d, %Y}"
             + (f" for {numbers}" if numbers else ""),
             note="" if on_call else note,
         )
@@ -203,9 +205,9 @@ def promise_set_status(*, actor, promise: Promise, status: str, collected: Decim
         actor=None,
         customer=promise.customer,
         kind=ActivityKind.SYSTEM,
-        summary=f"Promise of {money_text(promise.amount, promise.currency_id)} by "
+        summary=f"Promise of {format_amount(promise.amount, promise.currency_id)} by "
         f"{promise.promised_date:%b %d} {promise.get_status_display().lower()}"
-        f" ({money_text(collected, promise.currency_id)} collected)",
+        f" ({format_amount(collected, promise.currency_id)} collected)",
     )
     if status == PromiseStatus.BROKEN:
         _follow_up_for_broken(promise)
@@ -220,7 +222,7 @@ def _follow_up_for_broken(promise: Promise) -> None:
         customer=promise.customer,
         assigned_to=owner,
         due_date=timezone.localdate(),
-        note=f"Promise of {money_text(promise.amount, promise.currency_id)} "
+        note=f"Promise of {format_amount(promise.amount, promise.currency_id)} "
         f"by {promise.promised_date:%b %d} was broken",
         promise=promise,
     )

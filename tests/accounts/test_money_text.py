@@ -6,8 +6,8 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from accounts.locale_format import format_amount
 from accounts.models import Currency
-from accounts.money import money_text
 from accounts.templatetags.money import money
 from collections_app.models import Activity
 from collections_app.services import promise_record
@@ -25,8 +25,8 @@ from tests.factories import invoice
         (None, "USD", ""),
     ],
 )
-def test_money_text_uses_the_currency_places(db, amount, currency, text):
-    assert money_text(amount, currency) == text
+def test_format_amount_uses_the_currency_places(db, amount, currency, text):
+    assert format_amount(amount, currency) == text
     assert money(amount, currency) == text
 
 
