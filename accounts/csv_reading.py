@@ -303,7 +303,10 @@ def _decoded_lines(file: IO[bytes]) -> Iterator[str]:
             ) from None
 
 
-def _csv_problem(exc: csv.Error) -> str:
+def csv_problem(exc: csv.Error) -> str:
+    """What a person reading the file in a spreadsheet should fix, for the csv module's
+    refusal of a row (strict mode: an unterminated quote is an error, not a cell that
+    swallows the rest of the file)."""
     if "unexpected end of data" in str(exc):
         return (
             'a quote (") opening a cell here is never closed, so the cell would run to the '
@@ -337,7 +340,7 @@ class Sheet:
             except StopIteration:
                 return
             except csv.Error as exc:
-                raise reject(_csv_problem(exc), row=number + 1) from None
+                raise reject(csv_problem(exc), row=number + 1) from None
             number += 1
             yield number, cells
 

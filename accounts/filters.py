@@ -1,5 +1,6 @@
 import django_filters
 
+from .date_range import BoundedDateFilter
 from .models import Contact, CreditStatus, Customer, ExchangeRate
 
 
@@ -30,8 +31,10 @@ class ContactFilter(django_filters.FilterSet):
 class ExchangeRateFilter(django_filters.FilterSet):
     currency = django_filters.CharFilter(field_name="currency_id")
     quote_currency = django_filters.CharFilter(field_name="quote_currency_id")
-    valid_from = django_filters.DateFromToRangeFilter()
+    # the two halves of a period, each refused by its own name when out of range
+    valid_from_after = BoundedDateFilter(field_name="valid_from", lookup_expr="gte")
+    valid_from_before = BoundedDateFilter(field_name="valid_from", lookup_expr="lte")
 
     class Meta:
         model = ExchangeRate
-        fields = ["currency", "quote_currency", "valid_from"]
+        fields = ["currency", "quote_currency", "valid_from_after", "valid_from_before"]

@@ -17,6 +17,7 @@ from rest_framework.views import APIView
 from accounts.api_permissions import requires
 from accounts.errors import ServiceError
 from accounts.roles import CASH_VIEW, CASH_WORK
+from accounts.uploads import UploadSizeChecked
 from invoices import services as ledger
 from invoices.idempotency import idempotent
 from invoices.models import Payment
@@ -29,7 +30,9 @@ class BankImportSerializer(serializers.ModelSerializer):
     format = serializers.CharField(help_text="camt, bai2, mt940, lockbox or csv")
     status = serializers.CharField(help_text="queued, running, done or failed (refused)")
     percent = serializers.IntegerField(read_only=True)
-    uploaded_by = serializers.CharField(source="uploaded_by.username", default=None)
+    uploaded_by = serializers.CharField(
+        source="uploaded_by.username", default=None, allow_null=True
+    )
     csv_mapping = serializers.IntegerField(source="csv_mapping_id", allow_null=True)
     errors = serializers.ListField(child=serializers.DictField())
 
@@ -101,9 +104,10 @@ class AppliedSerializer(serializers.Serializer):
     unapplied_amount = serializers.DecimalField(max_digits=18, decimal_places=2)
 
 
-class BankImportListView(generics.ListAPIView):
+class BankImportListView(UploadSizeChecked, generics.ListAPIView):
     """Bank file imports, newest first; POST uploads a file and queues its import."""
 
+    upload_limit_setting = "CASH_IMPORT_MAX_BYTES"
     permission_classes = [requires(CASH_VIEW)]
     serializer_class = BankImportSerializer
     parser_classes = [MultiPartParser]

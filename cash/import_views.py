@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from accounts.errors import ServiceError
 from accounts.roles import CASH_VIEW, CASH_WORK
 from accounts.selectors import customers_for
+from accounts.uploads import size_checked_while_streaming
 
 from . import selectors, services
 from .csv_import_forms import CsvImportForm
@@ -23,6 +24,7 @@ from .views import _require
 
 
 @login_required
+@size_checked_while_streaming("CASH_IMPORT_MAX_BYTES")
 def imports(request):
     _require(request, CASH_VIEW)
     status = 200
@@ -134,6 +136,7 @@ def csv_mappings(request, pk: int | None = None):
 
 
 @login_required
+@size_checked_while_streaming("IMPORT_MAX_BYTES")
 def csv_imports(request):
     """Customers, invoices and payments CSVs: upload (stored, then imported by a task) and the
     history of imports. Finance and admins only: the page writes to the ledger."""

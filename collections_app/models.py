@@ -15,11 +15,10 @@ from django.utils import timezone
 
 from accounts.buckets import BUCKET_LABELS, BUCKETS
 from accounts.models import Contact, Currency, Customer
+from accounts.money import MONEY_TOTAL
 from invoices.models import Invoice
 
 MONEY = {"max_digits": 18, "decimal_places": 2}
-# Sums of many amounts, each up to settings.AMOUNT_MAX, converted at any stored rate.
-MONEY_TOTAL = {"max_digits": 30, "decimal_places": 2}
 
 
 class ActivityKind(models.TextChoices):

@@ -13,7 +13,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.api_fields import MoneyField
+from accounts.date_range import BoundedDateFilter
 from accounts.models import CreditStatus, PaymentTerms
+from accounts.money import MONEY_TOTAL
 from accounts.selectors import customer_for, customers_for
 from invoices.idempotency import idempotent
 
@@ -31,15 +33,14 @@ from .risk import risk_of
 
 class ExposureSerializer(serializers.Serializer):
     currency = serializers.CharField()
-    open_ar = serializers.DecimalField(max_digits=18, decimal_places=2)
+    open_ar = serializers.DecimalField(**MONEY_TOTAL)
     open_orders = serializers.DecimalField(
-        max_digits=18,
-        decimal_places=2,
+        **MONEY_TOTAL,
         help_text="Held and released sales orders not yet invoiced or cancelled.",
     )
-    unapplied_credits = serializers.DecimalField(max_digits=18, decimal_places=2)
-    total = serializers.DecimalField(max_digits=18, decimal_places=2)
-    available = serializers.DecimalField(max_digits=18, decimal_places=2)
+    unapplied_credits = serializers.DecimalField(**MONEY_TOTAL)
+    total = serializers.DecimalField(**MONEY_TOTAL)
+    available = serializers.DecimalField(**MONEY_TOTAL)
     used_pct = serializers.IntegerField(allow_null=True)
     accounts = serializers.IntegerField(
         help_text="The customer and every account below it, all counted in the exposure."
@@ -52,7 +53,9 @@ class ExposureSerializer(serializers.Serializer):
 
 class LimitRequestSerializer(serializers.ModelSerializer):
     currency = serializers.CharField(source="currency_id")
-    requested_by = serializers.CharField(source="requested_by.username", default=None)
+    requested_by = serializers.CharField(
+        source="requested_by.username", default=None, allow_null=True
+    )
     assigned_to = serializers.CharField(source="assigned_to.username")
 
     class Meta:
@@ -224,7 +227,7 @@ class LimitRequestFilter(django_filters.FilterSet):
     assigned_to = django_filters.CharFilter(
         field_name="assigned_to__username", help_text="Username of the person who decides."
     )
-    created_after = django_filters.DateFilter(field_name="created_at", lookup_expr="date__gte")
+    created_after = BoundedDateFilter(field_name="created_at", lookup_expr="date__gte")
 
     class Meta:
         model = LimitChangeRequest
@@ -233,7 +236,7 @@ class LimitRequestFilter(django_filters.FilterSet):
 
 class LimitRequestResourceSerializer(LimitRequestSerializer):
     customer = serializers.IntegerField(source="customer_id")
-    decided_by = serializers.CharField(source="decided_by.username", default=None)
+    decided_by = serializers.CharField(source="decided_by.username", default=None, allow_null=True)
 
     class Meta(LimitRequestSerializer.Meta):
         fields = [
@@ -361,7 +364,7 @@ class LimitRequestDecideView(APIView):
 class CreditReviewFilter(django_filters.FilterSet):
     customer = django_filters.NumberFilter(field_name="customer_id")
     reviewed_by = django_filters.CharFilter(field_name="reviewed_by__username")
-    reviewed_after = django_filters.DateFilter(field_name="reviewed_at", lookup_expr="date__gte")
+    reviewed_after = BoundedDateFilter(field_name="reviewed_at", lookup_expr="date__gte")
     risk_class = django_filters.ChoiceFilter(choices=RiskClass.choices)
 
     class Meta:
@@ -372,7 +375,9 @@ class CreditReviewFilter(django_filters.FilterSet):
 class CreditReviewSerializer(serializers.ModelSerializer):
     customer = serializers.IntegerField(source="customer_id")
     currency = serializers.CharField(source="currency_id")
-    reviewed_by = serializers.CharField(source="reviewed_by.username", default=None)
+    reviewed_by = serializers.CharField(
+        source="reviewed_by.username", default=None, allow_null=True
+    )
     terms_before = serializers.CharField(source="terms_before.code")
     terms_after = serializers.CharField(source="terms_after.code")
     limit_request = serializers.IntegerField(source="limit_request_id", allow_null=True)

@@ -17,10 +17,12 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
+from accounts.api_fields import MONEY_DESCRIPTION
 from accounts.api_imports import CsvImportView, import_schema
 from accounts.api_permissions import requires
 from accounts.errors import ServiceError
 from accounts.models import Customer
+from accounts.money import MONEY_TOTAL
 from accounts.selectors import customers_for
 from invoices.api import IDEMPOTENCY_PARAMETER
 from invoices.idempotency import idempotent
@@ -117,6 +119,7 @@ class CustomerReferenceField(serializers.Field):
     {
         "oneOf": [{"type": "string", "format": "decimal"}, {"type": "integer"}],
         "example": "1250.00",
+        "description": MONEY_DESCRIPTION,
     }
 )
 class DecimalTextField(serializers.Field):
@@ -166,8 +169,8 @@ class DecisionSerializer(serializers.Serializer):
     external_ref = serializers.CharField(source="order.external_ref")
     decision = serializers.CharField(source="status_after")
     reasons = ReasonSerializer(many=True)
-    exposure_before = serializers.DecimalField(**MONEY)
-    exposure_after = serializers.DecimalField(**MONEY)
+    exposure_before = serializers.DecimalField(**MONEY_TOTAL)
+    exposure_after = serializers.DecimalField(**MONEY_TOTAL)
     limit = serializers.DecimalField(source="credit_limit", **MONEY)
     currency = serializers.CharField(source="order.currency_id")
 
@@ -176,8 +179,10 @@ class HistorySerializer(serializers.ModelSerializer):
     # plain text, not a second enum of the same statuses (the schema names one set once)
     status_before = serializers.CharField()
     status_after = serializers.CharField()
-    by = serializers.CharField(source="actor.username", default=None)
-    forwarded_to = serializers.CharField(source="forwarded_to.username", default=None)
+    by = serializers.CharField(source="actor.username", default=None, allow_null=True)
+    forwarded_to = serializers.CharField(
+        source="forwarded_to.username", default=None, allow_null=True
+    )
     limit = serializers.DecimalField(source="credit_limit", **MONEY)
 
     class Meta:
@@ -205,8 +210,8 @@ class OrderSerializer(serializers.ModelSerializer):
     decision = serializers.CharField(source="status")
     reasons = ReasonSerializer(many=True)
     limit = serializers.DecimalField(source="credit_limit", **MONEY)
-    decided_by = serializers.CharField(source="decided_by.username", default=None)
-    invoice = serializers.CharField(source="invoice.number", default=None)
+    decided_by = serializers.CharField(source="decided_by.username", default=None, allow_null=True)
+    invoice = serializers.CharField(source="invoice.number", default=None, allow_null=True)
     history = HistorySerializer(many=True, source="history_rows")
     invoicing = serializers.ChoiceField(
         choices=["not_invoiced", "partly_invoiced", "invoiced"],

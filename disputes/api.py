@@ -78,6 +78,12 @@ class DisputeSerializer(MoneyModelSerializer):
         help_text="breached: still open past its due date; within; closed: resolved or withdrawn"
     )
     lines = DisputeLineSerializer(many=True, read_only=True)
+    outcome = serializers.ChoiceField(
+        choices=DisputeOutcome.choices,
+        allow_blank=True,
+        read_only=True,
+        help_text="Blank until resolved.",
+    )
 
     class Meta:
         model = Dispute
@@ -119,6 +125,13 @@ class DisputeEventSerializer(serializers.ModelSerializer):
     )
     credit_memo_number = serializers.CharField(
         source="credit_memo.number", read_only=True, default=None, allow_null=True
+    )
+    # blank where the event has none: the opening has no status before it, a move no outcome
+    from_status = serializers.ChoiceField(
+        choices=DisputeStatus.choices, allow_blank=True, read_only=True
+    )
+    outcome = serializers.ChoiceField(
+        choices=DisputeOutcome.choices, allow_blank=True, read_only=True
     )
 
     class Meta:

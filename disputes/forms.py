@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import datetime
 import re
 from decimal import Decimal
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from accounts.date_range import BoundedDateField
 
 from .models import DISPUTE_TRANSITIONS, Department, DisputeOutcome, DisputeStatus
 
@@ -105,9 +109,14 @@ class InvoiceAmountsField(forms.CharField):
         return out
 
 
+# the reports' period when none is given: the last 90 days
+DEFAULT_PERIOD_DAYS = 90
+
+
 class ReportForm(forms.Form):
-    start = forms.DateField(required=False)
-    end = forms.DateField(required=False)
+    # bounded: the share of AR in dispute steps month by month to ``end``
+    start = BoundedDateField(required=False)
+    end = BoundedDateField(required=False)
     by = forms.ChoiceField(
         choices=[("reason", "Reason"), ("department", "Department"), ("customer", "Customer")],
         required=False,
@@ -115,8 +124,15 @@ class ReportForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        if data.get("start") and data.get("end") and data["start"] > data["end"]:
-            raise forms.ValidationError("the period ends before it starts")
+        if self.errors:
+            return data
+        end = data.get("end") or timezone.localdate()
+        start = data.get("start") or end - datetime.timedelta(days=DEFAULT_PERIOD_DAYS - 1)
+        if start > end:
+            self.add_error(
+                "start" if data.get("start") else "end", "the period ends before it starts"
+            )
+        data["start"], data["end"] = start, end
         return data
 
 

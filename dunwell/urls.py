@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts.auth_views import SecondFactorLoginView
@@ -117,6 +118,13 @@ urlpatterns = [
     path("dunning/templates/", include("dunning.template_urls")),
     path("", include("invoices.urls")),
     path("", include("reporting.urls")),
+    # The admin signs in through the site's login page, so its second factor (accounts/
+    # auth_views.py) cannot be skipped by the admin's own password-only form.
+    path(
+        "admin/login/",
+        RedirectView.as_view(pattern_name="login", query_string=True),
+        name="admin_login",
+    ),
     path("admin/", admin.site.urls),
     path("api/v1/", include("dunwell.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),

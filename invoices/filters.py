@@ -1,5 +1,7 @@
 import django_filters
 
+from accounts.date_range import BoundedDateFilter
+
 from .models import Adjustment, Application, CreditMemo, Invoice, Payment
 
 # Records are filtered by plain id on a queryset already scoped to the user, so another
@@ -16,10 +18,10 @@ class InvoiceFilter(django_filters.FilterSet):
     customer_ref = django_filters.CharFilter(field_name="customer__external_ref")
     currency = django_filters.CharFilter(field_name="currency_id")
     is_open = django_filters.BooleanFilter(method="filter_is_open")
-    due_before = django_filters.DateFilter(field_name="due_date", lookup_expr="lte")
-    due_after = django_filters.DateFilter(field_name="due_date", lookup_expr="gte")
-    issued_before = django_filters.DateFilter(field_name="issue_date", lookup_expr="lte")
-    issued_after = django_filters.DateFilter(field_name="issue_date", lookup_expr="gte")
+    due_before = BoundedDateFilter(field_name="due_date", lookup_expr="lte")
+    due_after = BoundedDateFilter(field_name="due_date", lookup_expr="gte")
+    issued_before = BoundedDateFilter(field_name="issue_date", lookup_expr="lte")
+    issued_after = BoundedDateFilter(field_name="issue_date", lookup_expr="gte")
 
     class Meta:
         model = Invoice
@@ -34,8 +36,8 @@ class PaymentFilter(django_filters.FilterSet):
     customer_ref = django_filters.CharFilter(field_name="customer__external_ref")
     currency = django_filters.CharFilter(field_name="currency_id")
     has_unapplied = django_filters.BooleanFilter(method="filter_has_unapplied")
-    received_before = django_filters.DateFilter(field_name="received_date", lookup_expr="lte")
-    received_after = django_filters.DateFilter(field_name="received_date", lookup_expr="gte")
+    received_before = BoundedDateFilter(field_name="received_date", lookup_expr="lte")
+    received_after = BoundedDateFilter(field_name="received_date", lookup_expr="gte")
 
     class Meta:
         model = Payment
@@ -51,8 +53,8 @@ class ApplicationFilter(django_filters.FilterSet):
     invoice = _id_filter("invoice_id")
     payment = _id_filter("payment_id")
     credit_memo = _id_filter("credit_memo_id")
-    effective_before = django_filters.DateFilter(field_name="effective_date", lookup_expr="lte")
-    effective_after = django_filters.DateFilter(field_name="effective_date", lookup_expr="gte")
+    effective_before = BoundedDateFilter(field_name="effective_date", lookup_expr="lte")
+    effective_after = BoundedDateFilter(field_name="effective_date", lookup_expr="gte")
     is_reversal = django_filters.BooleanFilter(
         field_name="reverses", lookup_expr="isnull", exclude=True
     )

@@ -112,7 +112,14 @@ FROM (SELECT id, invoice_id, effective_date FROM invoices_application
       SELECT id, invoice_id, effective_date FROM invoices_adjustment
       WHERE effective_date > %(today)s) m
 JOIN invoices_invoice i ON i.id = m.invoice_id
-ORDER BY m.effective_date, m.id
+UNION ALL
+-- a refund or contra moves cash out of the ledger: it is named by its payment or credit memo
+SELECT r.id, COALESCE(p.reference, c.number), r.effective_date
+FROM invoices_refund r
+LEFT JOIN invoices_payment p ON p.id = r.payment_id
+LEFT JOIN invoices_creditmemo c ON c.id = r.credit_memo_id
+WHERE r.effective_date > %(today)s
+ORDER BY 3, 1
 """
 
 

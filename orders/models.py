@@ -15,6 +15,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from accounts.models import Currency, Customer
+from accounts.money import MONEY_TOTAL
 from invoices.models import Invoice
 
 MONEY = {"max_digits": 18, "decimal_places": 2}
@@ -93,8 +94,8 @@ class Order(models.Model):
     )
     # the latest decision, copied from its OrderDecision row for the queue
     reasons = models.JSONField(default=list, blank=True)
-    exposure_before = models.DecimalField(**MONEY, null=True, blank=True)
-    exposure_after = models.DecimalField(**MONEY, null=True, blank=True)
+    exposure_before = models.DecimalField(**MONEY_TOTAL, null=True, blank=True)
+    exposure_after = models.DecimalField(**MONEY_TOTAL, null=True, blank=True)
     credit_limit = models.DecimalField(**MONEY, null=True, blank=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -182,8 +183,8 @@ class OrderDecision(models.Model):
     status_after = models.CharField(max_length=10, choices=OrderStatus.choices)
     amount = models.DecimalField(**MONEY)
     reasons = models.JSONField(default=list, blank=True)
-    exposure_before = models.DecimalField(**MONEY, null=True, blank=True)
-    exposure_after = models.DecimalField(**MONEY, null=True, blank=True)
+    exposure_before = models.DecimalField(**MONEY_TOTAL, null=True, blank=True)
+    exposure_after = models.DecimalField(**MONEY_TOTAL, null=True, blank=True)
     credit_limit = models.DecimalField(**MONEY, null=True, blank=True)
     comment = models.TextField(blank=True)
     over_limit_confirmed = models.BooleanField(default=False)

@@ -69,7 +69,7 @@ def _form_or_400(form):
 
 @extend_schema(
     parameters=[
-        OpenApiParameter("as_of", str, description="YYYY-MM-DD; default today"),
+        OpenApiParameter("as_of", OpenApiTypes.DATE, description="YYYY-MM-DD; default today"),
         OpenApiParameter("basis", str, enum=["due", "invoice"]),
         OpenApiParameter("grouping", str, enum=["customer", "collector", "currency", "parent"]),
         OpenApiParameter("collector", int),
@@ -92,7 +92,10 @@ def aging_report(request):
 
 
 @extend_schema(
-    parameters=[OpenApiParameter("start", str), OpenApiParameter("end", str)],
+    parameters=[
+        OpenApiParameter("start", OpenApiTypes.DATE),
+        OpenApiParameter("end", OpenApiTypes.DATE),
+    ],
     responses={200: dict},
 )
 @api_view(["GET"])

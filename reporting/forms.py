@@ -5,6 +5,7 @@ import datetime
 from django import forms
 from django.utils import timezone
 
+from accounts.date_range import DATE_MIN, BoundedDateField
 from accounts.models import Currency
 
 from .aging import BASES, GROUPINGS
@@ -12,30 +13,12 @@ from .selectors import AgingFilters
 
 # Report dates a business asks about: far enough back for any ledger's history, far enough
 # ahead for a forecast; outside them the date arithmetic of the reports would overflow.
-REPORT_DATE_MIN = datetime.date(1900, 1, 1)
-REPORT_DATE_YEARS_AHEAD = 10
+REPORT_DATE_MIN = DATE_MIN
 KPI_PERIOD_MAX_DAYS = 366 * 10
 
 
-def report_date_max() -> datetime.date:
-    today = timezone.localdate()
-    return today.replace(year=today.year + REPORT_DATE_YEARS_AHEAD, day=min(today.day, 28))
-
-
-class ReportDateField(forms.DateField):
-    """A date within REPORT_DATE_MIN .. today plus REPORT_DATE_YEARS_AHEAD years."""
-
-    def validate(self, value):
-        super().validate(value)
-        if value is None:
-            return
-        latest = report_date_max()
-        if not REPORT_DATE_MIN <= value <= latest:
-            raise forms.ValidationError(
-                f"{value.isoformat()} is out of range: give a date from "
-                f"{REPORT_DATE_MIN.isoformat()} to {latest.isoformat()}",
-                code="out_of_range",
-            )
+class ReportDateField(BoundedDateField):
+    """A date within REPORT_DATE_MIN .. today plus ``accounts.date_range.YEARS_AHEAD`` years."""
 
 
 class AsOfDateField(ReportDateField):

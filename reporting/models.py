@@ -7,9 +7,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from accounts.money import MONEY_TOTAL
+
 MONEY = {"max_digits": 18, "decimal_places": 2}
-# Sums of many amounts, each up to settings.AMOUNT_MAX, converted at any stored rate.
-MONEY_TOTAL = {"max_digits": 30, "decimal_places": 2}
 
 
 class ARSnapshot(models.Model):

@@ -13,6 +13,8 @@ import hashlib
 import io
 from decimal import Decimal, InvalidOperation
 
+from accounts.csv_reading import csv_problem
+
 from . import BankFileError, StatementLine, problem, unique_references
 
 
@@ -22,7 +24,13 @@ def parse(content: bytes, mapping) -> list[StatementLine]:
     except UnicodeDecodeError:
         text = content.decode("latin-1")
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    rows = list(csv.reader(io.StringIO(text), delimiter=mapping.delimiter or ","))
+    rows: list[list[str]] = []
+    # strict: an unterminated quote is refused, not a cell that swallows the lines after it
+    reader = csv.reader(io.StringIO(text), delimiter=mapping.delimiter or ",", strict=True)
+    try:
+        rows.extend(reader)
+    except csv.Error as exc:
+        raise BankFileError([problem(len(rows) + 1, "row", csv_problem(exc))]) from None
     errors: list[dict] = []
     first = 1
     index: dict[str, int] = {}

@@ -12,11 +12,11 @@ from rest_framework.test import APIClient
 
 from accounts import roles
 from accounts.errors import ServiceError
-from accounts.models import AuditEntry, Currency, ExchangeRate
+from accounts.models import AuditEntry, Currency, Customer, ExchangeRate
 from collections_app.models import QueueState
 from collections_app.services import queue_state_refresh
 from invoices import services as ledger
-from invoices.models import Invoice
+from invoices.models import CreditMemo, Invoice, Payment
 from reporting.models import ARSnapshot, CollectorSnapshot
 from reporting.snapshots import snapshot_take
 from tests.collections_app.workflow import account, collector, overdue_invoice, today
@@ -162,3 +162,189 @@ def test_the_snapshots_hold_the_sum_of_many_amounts_at_the_bound(settings):
     assert ARSnapshot.objects.get().credit_sales == Decimal("75000000000000000.00")
     assert CollectorSnapshot.objects.get().total == Decimal("75000000000000000.00")
     assert Currency.objects.filter(code="EUR").exists()
+
+
+# --- this wave's inputs: orders, credit limits, disputes, the cash pages ------------------
+
+HUGE = "9000000000000000.00"
+
+
+def _written() -> tuple:
+    from credit.models import CreditChange, CreditReview, LimitChangeRequest
+    from disputes.models import Dispute
+    from orders.models import Order
+
+    return (
+        list(Order.objects.values_list("external_ref", "amount")),
+        Dispute.objects.count(),
+        LimitChangeRequest.objects.count(),
+        CreditReview.objects.count(),
+        CreditChange.objects.count(),
+        list(Customer.objects.values_list("pk", "credit_limit")),
+        AuditEntry.objects.count(),
+    )
+
+
+def _huge_requests(customer, owed) -> dict:
+    """name -> (method, url, body with an amount far above AMOUNT_MAX)."""
+    return {
+        "order": (
+            "post",
+            "/api/v1/orders/",
+            {
+                "external_ref": "SO-2",
+                "customer": "ACME",
+                "amount": HUGE,
+                "currency": "USD",
+                "requested_ship_date": "2026-12-20",
+            },
+        ),
+        "order change": ("patch", "/api/v1/orders/SO-1/", {"amount": HUGE}),
+        "credit limit": (
+            "patch",
+            f"/api/v1/customers/{customer.pk}/credit/",
+            {"credit_limit": HUGE, "reason": "financial_statements"},
+        ),
+        "limit request": (
+            "post",
+            "/api/v1/credit/limit-requests/",
+            {"customer": customer.pk, "requested_limit": HUGE, "reason": "legal"},
+        ),
+        "credit review": (
+            "post",
+            "/api/v1/credit/reviews/",
+            {"customer": customer.pk, "financials": "x", "credit_limit": HUGE, "terms": "NET30"},
+        ),
+        "dispute line": (
+            "post",
+            "/api/v1/disputes/",
+            {
+                "customer": customer.pk,
+                "reason": "pricing",
+                "lines": [{"invoice": owed.pk, "amount": HUGE}],
+            },
+        ),
+        "dispute amount": (
+            "post",
+            "/api/v1/disputes/",
+            {"customer": customer.pk, "reason": "pricing", "invoices": [owed.pk], "amount": HUGE},
+        ),
+    }
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "order",
+        "order change",
+        "credit limit",
+        "limit request",
+        "credit review",
+        "dispute line",
+        "dispute amount",
+    ],
+)
+def test_this_waves_apis_refuse_an_amount_above_the_business_maximum(name):
+    from credit import order_services
+
+    admin = user_in_role(roles.ADMIN, "ada", is_staff=True)
+    customer = CustomerFactory(external_ref="ACME", name="Acme", assigned_collector=admin)
+    owed = invoice(customer, "100.00")
+    order_services.order_receive(
+        actor=None,
+        external_ref="SO-1",
+        customer=customer,
+        amount="10.00",
+        currency="USD",
+        requested_ship_date=today(),
+    )
+    method, url, body = _huge_requests(customer, owed)[name]
+    before = _written()
+
+    response = getattr(_api(admin), method)(url, body, format="json")
+
+    assert response.status_code == 400, response.content
+    assert "the maximum amount is 1000000000000.00" in response.json()["detail"]
+    assert _written() == before
+
+
+@pytest.mark.parametrize(
+    ("url", "body"),
+    [
+        ("/cash/payments/new/", {"received_date": "2026-02-01", "reference": "P-HUGE"}),
+        ("/cash/credit-memos/new/", {"issue_date": "2026-02-01", "number": "CM", "reason": "r"}),
+    ],
+)
+def test_the_cash_pages_refuse_an_amount_above_the_business_maximum(url, body):
+    from django.test import Client
+
+    CustomerFactory(external_ref="ACME", name="Acme")
+    client = Client()
+    client.force_login(user_in_role(roles.FINANCE, "fiona"))
+    audit_before = AuditEntry.objects.count()
+
+    response = client.post(
+        url, {"customer": "ACME", "amount": HUGE, "currency": "USD", "method": "wire", **body}
+    )
+
+    assert response.status_code == 400
+    assert "the maximum amount is 1000000000000.00" in response.content.decode()
+    assert (Payment.objects.count(), CreditMemo.objects.count()) == (0, 0)
+    assert AuditEntry.objects.count() == audit_before
+
+
+def test_an_exposure_far_above_one_amount_is_decided_reviewed_and_shown():
+    """This wave's stored exposures (an order's decision, a credit review) are sums too: one
+    invoice at the bound in dollars is 2.5e16 in a customer's currency at 25,000 per dollar,
+    past an amount's 18 digits (the order API, the review and the credit API were a 500)."""
+    from django.test import Client
+
+    from credit.models import CreditReview
+    from orders.models import OrderDecision
+
+    ExchangeRate.objects.create(
+        currency_id="USD",
+        quote_currency_id="EUR",
+        valid_from=datetime.date(2020, 1, 1),
+        rate=Decimal("25000"),
+    )
+    admin = user_in_role(roles.ADMIN, "ada", is_staff=True)
+    weak = CustomerFactory(
+        external_ref="WEAK",
+        currency=Currency.objects.get(code="EUR"),
+        credit_limit=Decimal("100.00"),
+        assigned_collector=admin,
+    )
+    invoice(weak, AT_THE_BOUND, currency="USD", issue_date=today())
+    exposure = "25000000000000000.00"
+    api = _api(admin)
+
+    order = api.post(
+        "/api/v1/orders/",
+        {
+            "external_ref": "SO-1",
+            "customer": "WEAK",
+            "amount": "10.00",
+            "currency": "EUR",
+            "requested_ship_date": today().isoformat(),
+        },
+        format="json",
+    )
+    credit = api.get(f"/api/v1/customers/{weak.pk}/credit/")
+    review = api.post(
+        "/api/v1/credit/reviews/",
+        {"customer": weak.pk, "financials": "x", "credit_limit": "100.00", "terms": "NET30"},
+        format="json",
+    )
+    page = Client()
+    page.force_login(admin)
+
+    assert order.status_code == 201, order.content
+    assert (order.json()["decision"], order.json()["exposure_before"]) == ("held", exposure)
+    assert OrderDecision.objects.get().exposure_after == Decimal("25000000000000010.00")
+    assert credit.status_code == 200
+    assert credit.json()["exposure"]["open_ar"] == exposure
+    assert review.status_code == 201, review.content
+    assert CreditReview.objects.get().exposure == Decimal("25000000000000010.00")  # the order too
+    assert page.get(f"/credit/customers/{weak.pk}/").status_code == 200
+    assert page.get("/credit/releases/").status_code == 200

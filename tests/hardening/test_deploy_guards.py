@@ -131,3 +131,22 @@ def test_the_api_docs_page_has_no_inline_style_or_script(db):
     assert "<style" not in page
     assert "<script>" not in page
     assert 'id="swagger-ui"' in page
+
+
+def test_this_waves_workbook_and_token_answers_are_not_stored_by_caches(db):
+    """The dispute report's workbook (a download) and a credit API answer to a token; every
+    route's answers to each role are checked in tests/hardening/test_reach.py."""
+    cfo = user_in_role(roles.CFO, "cleo")
+    page = Client()
+    page.force_login(cfo)
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=cfo).key}")
+
+    workbook = page.get("/disputes/reports/", {"format": "xlsx"})
+    reviews = api.get("/api/v1/credit/reviews/due/")
+
+    assert workbook.status_code == 200
+    assert workbook["Content-Type"].startswith("application/vnd.openxmlformats")
+    assert "no-store" in workbook["Cache-Control"]
+    assert reviews.status_code == 200
+    assert "no-store" in reviews["Cache-Control"]

@@ -67,6 +67,11 @@ def test_the_email_subject_text_part_html_and_timeline_show_the_name_escaped_onc
     assert "&amp;" not in text and "&#x27;" not in text
     activity = Activity.objects.get(customer=baker, kind="email")
     assert activity.note == f"Friendly reminder — {NAME}"
+    timeline = Client()
+    timeline.force_login(baker.assigned_collector)
+    page = timeline.get(f"/customers/{baker.pk}/timeline/").content.decode()
+    assert "Friendly reminder — Baker &amp; Sons O&#x27;Reilly Ltd" in page
+    assert "&amp;amp;" not in page and "&amp;#x27;" not in page
 
 
 def test_the_editor_preview_shows_the_subject_escaped_once(baker):

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection
+from django.test import Client
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -14,7 +15,7 @@ from accounts import roles
 from accounts.errors import ServiceError
 from accounts.models import AuditEntry
 from invoices import services
-from invoices.models import Adjustment, Application, Invoice
+from invoices.models import Adjustment, Application, Invoice, ReturnedPayment
 from invoices.selectors import ledger_discrepancies
 from invoices.tasks import ledger_check
 from tests.factories import CustomerFactory, invoice, payment, user_in_role
@@ -158,3 +159,60 @@ def test_the_ledger_check_finds_a_movement_dated_in_the_future(acme):
         }
     ]
     assert ledger_check() == 1
+
+
+def test_a_payment_cannot_come_back_from_the_bank_tomorrow(acme):
+    """A void takes effect at its return date (the reversals of its applications, the
+    returned-payment event the risk score counts up to today): never in the future, even
+    for a payment with nothing applied."""
+    cash = payment(acme, "100.00")
+    finance = user_in_role(roles.FINANCE, "fiona")
+    page = Client()
+    page.force_login(finance)
+    audit_before = AuditEntry.objects.count()
+
+    with pytest.raises(ServiceError) as refused:
+        services.payment_void(
+            actor=None,
+            payment=cash,
+            return_date=_today() + datetime.timedelta(days=1),
+            reason="NSF",
+        )
+    response = page.post(
+        f"/cash/payments/{cash.pk}/void/",
+        {"return_date": (_today() + datetime.timedelta(days=30)).isoformat(), "reason": "NSF"},
+    )
+
+    assert refused.value.field == "return_date"
+    assert response.status_code == 400
+    assert "is in the future" in response.content.decode()
+    cash.refresh_from_db()
+    assert (cash.status, cash.unapplied_amount) == ("posted", Decimal("100.00"))
+    assert ReturnedPayment.objects.count() == 0
+    assert AuditEntry.objects.count() == audit_before
+
+
+def test_the_ledger_check_finds_a_refund_dated_in_the_future(acme):
+    cash = payment(acme, "100.00", reference="PAY-R")
+    refund = services.unapplied_refund(
+        actor=None, source=cash, kind="refund", amount="40.00", reference="TRF-1", reason="r"
+    )
+    future = _today() + datetime.timedelta(days=30)
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL session_replication_role = replica")  # append-only trigger
+        cursor.execute(
+            "UPDATE invoices_refund SET effective_date = %s WHERE id = %s", [future, refund.pk]
+        )
+        cursor.execute("SET LOCAL session_replication_role = origin")
+
+    problems = ledger_discrepancies()
+
+    assert problems == [
+        {
+            "kind": "future_movement",
+            "id": refund.pk,
+            "ref": "PAY-R",
+            "stored": future.isoformat(),
+            "derived": f"not after {_today().isoformat()}",
+        }
+    ]

@@ -1,12 +1,17 @@
 """Issue 16, item 6: money never passes through a float. A JSON number with a fraction is
-refused for every money field (400 naming it, nothing stored); decimal text and whole
-numbers are read exactly; the schema says so."""
+refused for every money field (400 naming it, nothing stored), this wave's credit, orders
+and disputes APIs included; decimal text and whole numbers are read exactly; the schema
+says so, and asks for no money as a JSON number."""
 
 import pytest
 from rest_framework.test import APIClient
 
 from accounts import roles
+from accounts.models import AuditEntry
+from credit.models import CreditChange, CreditReview, LimitChangeRequest
+from disputes.models import Dispute
 from invoices.models import Application, Invoice, Payment
+from orders.models import Order
 from tests.factories import CustomerFactory, invoice, user_in_role
 
 pytestmark = pytest.mark.django_db
@@ -86,3 +91,109 @@ def test_the_schema_documents_money_as_decimal_text(finance):
     amount = schema["components"]["schemas"]["InvoiceRequest"]["properties"]["amount"]
     assert amount["type"] == "string"
     assert "JSON number with a fraction is refused" in amount["description"]
+
+
+# --- this wave's APIs, and every money field the schema asks for -------------------------
+
+
+def _state() -> tuple:
+    return (
+        Order.objects.count(),
+        Dispute.objects.count(),
+        LimitChangeRequest.objects.count(),
+        CreditReview.objects.count(),
+        CreditChange.objects.count(),
+        AuditEntry.objects.count(),
+    )
+
+
+def _newer_money_requests(customer, owed) -> dict:
+    """name -> (method, url, body with a JSON fraction where money goes)."""
+    return {
+        "order": (
+            "post",
+            "/api/v1/orders/",
+            {
+                "external_ref": "SO-1",
+                "customer": "ACME",
+                "amount": 1234.56,
+                "currency": "USD",
+                "requested_ship_date": "2026-12-20",
+            },
+        ),
+        "credit limit": (
+            "patch",
+            f"/api/v1/customers/{customer.pk}/credit/",
+            {"credit_limit": 60000.5, "reason": "financial_statements"},
+        ),
+        "limit request": (
+            "post",
+            "/api/v1/credit/limit-requests/",
+            {"customer": customer.pk, "requested_limit": 60000.5, "reason": "legal"},
+        ),
+        "credit review": (
+            "post",
+            "/api/v1/credit/reviews/",
+            {"customer": customer.pk, "financials": "x", "credit_limit": 0.5, "terms": "NET30"},
+        ),
+        "dispute line": (
+            "post",
+            "/api/v1/disputes/",
+            {
+                "customer": customer.pk,
+                "reason": "pricing",
+                "lines": [{"invoice": owed.pk, "amount": 10.5}],
+            },
+        ),
+        "dispute amount": (
+            "post",
+            "/api/v1/disputes/",
+            {"customer": customer.pk, "reason": "pricing", "invoices": [owed.pk], "amount": 10.5},
+        ),
+    }
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["order", "credit limit", "limit request", "credit review", "dispute line", "dispute amount"],
+)
+def test_this_waves_apis_refuse_a_json_fraction_as_money(name):
+    admin = user_in_role(roles.ADMIN, "ada", is_staff=True)
+    customer = CustomerFactory(external_ref="ACME", name="Acme", assigned_collector=admin)
+    owed = invoice(customer, "100.00")
+    method, url, body = _newer_money_requests(customer, owed)[name]
+    before = _state()
+
+    response = getattr(_api(admin), method)(url, body, format="json")
+
+    assert response.status_code == 400, response.content
+    assert "decimal text" in response.content.decode()
+    assert _state() == before
+
+
+def _numbers_asked_for(schema: dict) -> list[str]:
+    """Every property of a request body that the schema types as a JSON number."""
+    found = []
+
+    def walk(where: str, node) -> None:
+        if isinstance(node, dict):
+            if node.get("type") == "number":
+                found.append(where)
+            for key, value in node.items():
+                walk(f"{where}.{key}", value)
+        elif isinstance(node, list):
+            for index, value in enumerate(node):
+                walk(f"{where}[{index}]", value)
+
+    for name, component in schema["components"]["schemas"].items():
+        if name.endswith("Request"):
+            walk(name, component)
+    return found
+
+
+def test_no_request_in_the_schema_asks_for_money_as_a_json_number(finance):
+    schema = _api(finance).get("/api/schema/", {"format": "json"}).json()
+    order = schema["components"]["schemas"]["OrderInRequest"]["properties"]["amount"]
+
+    assert _numbers_asked_for(schema) == []
+    assert "JSON number with a fraction is refused" in order["description"]

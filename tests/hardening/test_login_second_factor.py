@@ -1,5 +1,6 @@
 """Issue 16, item 10: an optional TOTP second factor (django-otp) for admin and finance
-users: once a confirmed authenticator is set up for one, the login asks for its code."""
+users: once a confirmed authenticator is set up for one, the login asks for its code — the
+Django admin's own login page included, which sends to the site's."""
 
 import pytest
 from django.test import Client
@@ -77,3 +78,25 @@ def test_a_collector_is_never_asked_for_a_code():
     response = client.post("/login/", {"username": "alice", "password": PASSWORD})
 
     assert response.status_code == 302
+
+
+def test_the_admins_own_login_page_cannot_skip_the_second_factor():
+    ada = user_in_role(roles.ADMIN, "ada", is_staff=True)
+    device = TOTPDevice.objects.create(user=ada, name="phone", confirmed=True)
+    client = Client()
+
+    bypass = client.post(
+        "/admin/login/?next=/admin/",
+        {"username": "ada", "password": PASSWORD, "next": "/admin/"},
+    )
+    admin_before = client.get("/admin/")
+    signed_in = client.post(
+        "/login/?next=/admin/",
+        {"username": "ada", "password": PASSWORD, "otp_token": _code(device)},
+    )
+
+    assert (bypass.status_code, bypass["Location"]) == (302, "/login/?next=/admin/")
+    assert admin_before["Location"] == "/admin/login/?next=/admin/"
+    assert signed_in["Location"] == "/admin/"
+    assert client.session["otp_device_id"] == device.persistent_id
+    assert client.get("/admin/").status_code == 200
