@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db import models
 
+from .bulk_rows import insert_values
 from .models import AuditEntry
 
 
@@ -55,18 +56,21 @@ def audit_record_many(
     action: str,
     instances: list[models.Model],
     after: Callable[[models.Model], dict[str, Any] | None] | None = None,
-) -> list[AuditEntry]:
+    before: Callable[[models.Model], dict[str, Any] | None] | None = None,
+) -> int:
     """One entry per instance, written in one INSERT: the audit trail of a set-based import,
-    the same entries ``audit_record`` would write one by one (the instances must be saved)."""
-    user = actor if getattr(actor, "is_authenticated", False) else None
+    the same entries ``audit_record`` would write one by one (the instances must be saved).
+    Returns how many were written."""
+    user = actor.pk if getattr(actor, "is_authenticated", False) else None
     entries = [
-        AuditEntry(
-            actor=user,
-            action=action,
-            object_type=instance._meta.label_lower,
-            object_id=str(instance.pk),
-            after=after(instance) if after is not None else None,
-        )
+        {
+            "actor_id": user,
+            "action": action,
+            "object_type": instance._meta.label_lower,
+            "object_id": str(instance.pk),
+            "before": before(instance) if before is not None else None,
+            "after": after(instance) if after is not None else None,
+        }
         for instance in instances
     ]
-    return AuditEntry.objects.bulk_create(entries, batch_size=2000)
+    return len(insert_values(AuditEntry, entries))

@@ -1,8 +1,10 @@
 """Customers CSV import: create or update accounts from an ERP export, all or nothing.
 
 Two passes over the file in one transaction: the first only checks, so a file with a bad
-row costs no writes; the second writes through the services, so every change is audited
-as if typed in. A blank optional cell leaves an existing customer's value as it is.
+row costs no writes; the second writes a batch of rows at a time through the set-based
+services (``accounts.services_bulk``), which check, audit and record credit changes as the
+one-at-a-time services do, in a fixed number of statements per batch. A blank optional cell
+leaves an existing customer's value as it is.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import QuerySet
 
+from .bulk_rows import as_array
 from .csv_reading import (
     Columns,
     ErrorCollector,
@@ -32,7 +35,13 @@ from .csv_reading import (
 from .errors import ServiceError
 from .models import Contact, Currency, Customer, PaymentTerms
 from .selectors import customers_for
-from .services import contact_add, customer_create, customer_update, payment_terms_for_days
+from .services import payment_terms_for_days
+from .services_bulk import (
+    ServiceErrors,
+    contact_add_many,
+    customer_create_many,
+    customer_update_many,
+)
 
 COLUMNS = Columns(
     required=("external_ref", "name", "currency"),
@@ -50,6 +59,7 @@ BATCH = 1000
 # progress("checked" | "written", rows so far): how a background import shows its bar
 Progress = Callable[[str, int], None]
 SERVICE_FIELD_COLUMNS = {"assigned_collector": "collector", "parent": "parent_ref"}
+CONTACT_FIELD_COLUMNS = {"name": "contact_name", "email": "contact_email", "phone": "contact_phone"}
 
 
 @dataclass(slots=True)
@@ -83,8 +93,9 @@ def _scope(actor) -> QuerySet[Customer]:
     return customers_for(actor).select_related(None)
 
 
-def _parse(row: Row, currencies: set[str]) -> _Line:
-    line = _Line(
+def _read(row: Row) -> _Line:
+    """The row's values (a cell that cannot be read is an error on the row)."""
+    return _Line(
         row=row,
         external_ref=row.text("external_ref", required=True, max_length=40),
         name=row.text("name", required=True, max_length=200),
@@ -97,6 +108,11 @@ def _parse(row: Row, currencies: set[str]) -> _Line:
         contact_email=row.text("contact_email", max_length=254),
         contact_phone=row.text("contact_phone", max_length=40),
     )
+
+
+def _check_line(line: _Line, currencies: set[str]) -> None:
+    """What the check pass asks of a row beyond its cells (the writing pass reads only)."""
+    row = line.row
     if line.currency and line.currency not in currencies:
         row.error(
             "currency",
@@ -111,7 +127,6 @@ def _parse(row: Row, currencies: set[str]) -> _Line:
             row.error("contact_email", f"{line.contact_email!r} is not an e-mail address")
     if not line.contact_name and (line.contact_email or line.contact_phone):
         row.error("contact_name", "is required when contact_email or contact_phone is given")
-    return line
 
 
 def _check(sheet: Sheet, scope: QuerySet[Customer], progress: Progress | None = None) -> None:
@@ -125,7 +140,8 @@ def _check(sheet: Sheet, scope: QuerySet[Customer], progress: Progress | None = 
         seen += 1
         if progress is not None and seen % BATCH == 0:
             progress("checked", seen)
-        line = _parse(row, currencies)
+        line = _read(row)
+        _check_line(line, currencies)
         ref = line.external_ref
         if ref in first_row:
             row.error("external_ref", f"{ref!r} is also on row {first_row[ref]}")
@@ -193,7 +209,8 @@ def _check_parents(
 
 
 class _Writer:
-    """The second pass: writes through the services, remembering what it has looked up."""
+    """The second pass: a batch of rows at a time through the set-based services, remembering
+    what it has looked up."""
 
     def __init__(self, actor, result: ImportResult, errors: ErrorCollector):
         self.actor = actor
@@ -211,71 +228,124 @@ class _Writer:
     def load(self, lines: list[_Line]) -> None:
         refs = {line.external_ref for line in lines} | {line.parent_ref for line in lines}
         wanted = refs - self.customers.keys() - {""}
-        found = list(self.scope.filter(external_ref__in=wanted))
+        refs = as_array(wanted, Customer._meta.get_field("external_ref"))
+        found = list(self.scope.filter(external_ref__in=refs))
         self.customers.update((customer.external_ref, customer) for customer in found)
-        contacts = Contact.objects.filter(customer__in=found)
-        for customer_id, name, email in contacts.values_list("customer", "name", "email"):
-            names, emails = self.contacts.setdefault(customer_id, (set(), set()))
-            names.add(name.lower())
-            emails.add(email.lower())
+        if found:
+            self._load_contacts([customer.pk for customer in found])
         usernames = {line.collector for line in lines} - self.users.keys() - {""}
         for user in get_user_model().objects.filter(username__in=usernames, is_active=True):
             self.users[user.get_username()] = user
 
-    def take(self, line: _Line) -> None:
-        """Save a line, or hold it until its parent (later in the file) has been created."""
-        if line.parent_ref and line.parent_ref not in self.customers:
-            self.waiting[line.parent_ref].append(line)
-            return
-        ready = [line]
-        while ready:
-            current = ready.pop()
-            self.save(current)
-            ready.extend(self.waiting.pop(current.external_ref, []))
+    def _load_contacts(self, customer_ids: list[int]) -> None:
+        """The names and e-mails of the contacts these customers have (lower case)."""
+        keys = as_array(customer_ids, Customer._meta.pk)
+        contacts = Contact.objects.filter(customer_id__in=keys)
+        for customer_id, name, email in contacts.values_list("customer", "name", "email"):
+            names, emails = self.contacts.setdefault(customer_id, (set(), set()))
+            names.add(name.lower())
+            emails.add(email.lower())
+
+    def ready(self, lines: list[_Line]) -> list[_Line]:
+        """The lines that can be written now, parents before children: a line whose parent
+        comes later in the file is held until its parent's batch."""
+        ready: list[_Line] = []
+        taken: set[str] = set()
+        for line in lines:
+            parent = line.parent_ref
+            if parent and parent not in self.customers and parent not in taken:
+                self.waiting[parent].append(line)
+                continue
+            held = [line]
+            while held:
+                current = held.pop()
+                ready.append(current)
+                taken.add(current.external_ref)
+                held.extend(self.waiting.pop(current.external_ref, []))
+        return ready
 
     def terms_for(self, net_days: int) -> PaymentTerms:
         if net_days not in self.terms:
             self.terms[net_days] = payment_terms_for_days(net_days)
         return self.terms[net_days]
 
-    def save(self, line: _Line) -> None:
-        if self.errors:
+    def write(self, lines: list[_Line]) -> None:
+        """Create the new customers, change the known ones, add the contacts: each a set."""
+        if self.errors or not lines:
             return
-        try:
-            customer = self.customers.get(line.external_ref)
-            if customer is None:
-                self.customers[line.external_ref] = customer = self._create(line)
-                self._add_contact(line, customer)
-                self.result.created += 1
-                return
-            changes = self._changes(line, customer)
-            if changes:
-                customer_update(
-                    actor=self.actor, customer=customer, credit_source="import", **changes
-                )
-            contact_added = self._add_contact(line, customer)
-        except ServiceError as exc:
-            column = SERVICE_FIELD_COLUMNS.get(exc.field or "", exc.field)
-            line.row.error(column if column in COLUMNS.all else None, exc.message)
+        new = [line for line in lines if line.external_ref not in self.customers]
+        known = [line for line in lines if line.external_ref in self.customers]
+        if not self._create(new):
             return
-        if changes or contact_added:
-            self.result.updated += 1
-        else:
-            self.result.unchanged += 1
+        changed = self._update(known)
+        if changed is None:
+            return
+        with_contact = self._add_contacts(lines)
+        if with_contact is None:
+            return
+        self.result.created += len(new)
+        touched = changed | with_contact
+        self.result.updated += sum(1 for line in known if line.external_ref in touched)
+        self.result.unchanged += sum(1 for line in known if line.external_ref not in touched)
 
-    def _create(self, line: _Line) -> Customer:
-        parent = self.customers[line.parent_ref] if line.parent_ref else None
-        return customer_create(
-            actor=self.actor,
-            credit_source="import",
-            external_ref=line.external_ref,
-            name=line.name,
-            currency=self.currencies[line.currency],
-            payment_terms=self.terms_for(30 if line.payment_terms is None else line.payment_terms),
-            credit_limit=line.credit_limit if line.credit_limit is not None else Decimal("0"),
-            assigned_collector=self.users.get(line.collector),
-            parent=parent,
-        )
+    def _refused(self, lines: list[_Line], exc: ServiceError, columns: dict[str, str]) -> None:
+        """Each refused item's error on its row, in the column the service's field is."""
+        refused = exc.errors if isinstance(exc, ServiceErrors) else {None: exc}
+        for position, error in refused.items():
+            column = columns.get(error.field or "", error.field)
+            column = column if column in COLUMNS.all else None
+            if position is None:
+                self.errors.add(None, column, error.message)
+            else:
+                lines[position].row.error(column, error.message)
+
+    def _create(self, lines: list[_Line]) -> bool:
+        items = [
+            {
+                "external_ref": line.external_ref,
+                "name": line.name,
+                "currency": self.currencies[line.currency],
+                "payment_terms": self.terms_for(
+                    30 if line.payment_terms is None else line.payment_terms
+                ),
+                "credit_limit": Decimal("0") if line.credit_limit is None else line.credit_limit,
+                "assigned_collector": self.users.get(line.collector),
+                "parent": self._parent(line),
+            }
+            for line in lines
+        ]
+        try:
+            created = customer_create_many(
+                actor=self.actor, customers=items, credit_source="import"
+            )
+        except ServiceError as exc:
+            self._refused(lines, exc, SERVICE_FIELD_COLUMNS)
+            return False
+        self.customers.update((customer.external_ref, customer) for customer in created)
+        return True
+
+    def _parent(self, line: _Line) -> Customer | str | None:
+        """The parent account, or the reference of one created in the same batch."""
+        if not line.parent_ref:
+            return None
+        return self.customers.get(line.parent_ref, line.parent_ref)
+
+    def _update(self, lines: list[_Line]) -> set[str] | None:
+        """The known customers whose row differs, changed; their references."""
+        changing = []
+        changes = []
+        for line in lines:
+            customer = self.customers[line.external_ref]
+            fields = self._changes(line, customer)
+            if fields:
+                changing.append(line)
+                changes.append((customer, fields))
+        try:
+            customer_update_many(actor=self.actor, changes=changes, credit_source="import")
+        except ServiceError as exc:
+            self._refused(changing, exc, SERVICE_FIELD_COLUMNS)
+            return None
+        return {line.external_ref for line in changing}
 
     def _changes(self, line: _Line, customer: Customer) -> dict[str, object]:
         changes: dict[str, object] = {}
@@ -296,38 +366,48 @@ class _Writer:
             changes["parent"] = parent
         return changes
 
-    def _add_contact(self, line: _Line, customer: Customer) -> bool:
-        """Add the row's contact unless the customer already has one by that name or e-mail."""
-        if not line.contact_name:
-            return False
-        names, emails = self.contacts.setdefault(customer.pk, (set(), set()))
-        email = line.contact_email.lower()
-        if line.contact_name.lower() in names or (email and email in emails):
-            return False
-        contact_add(
-            actor=self.actor,
-            customer=customer,
-            name=line.contact_name,
-            email=line.contact_email,
-            phone=line.contact_phone,
-            is_primary=not names,
-        )
-        names.add(line.contact_name.lower())
-        emails.add(email)
-        return True
+    def _add_contacts(self, lines: list[_Line]) -> set[str] | None:
+        """Each row's contact unless its customer already has one by that name or e-mail;
+        the first contact of a customer is its primary one. The references given one."""
+        adding = []
+        items = []
+        for line in lines:
+            if not line.contact_name:
+                continue
+            customer = self.customers[line.external_ref]
+            names, emails = self.contacts.setdefault(customer.pk, (set(), set()))
+            email = line.contact_email.lower()
+            if line.contact_name.lower() in names or (email and email in emails):
+                continue
+            adding.append(line)
+            items.append(
+                {
+                    "customer": customer,
+                    "name": line.contact_name,
+                    "email": line.contact_email,
+                    "phone": line.contact_phone,
+                    "is_primary": not names,
+                }
+            )
+            names.add(line.contact_name.lower())
+            emails.add(email)
+        try:
+            contact_add_many(actor=self.actor, contacts=items)
+        except ServiceError as exc:
+            self._refused(adding, exc, CONTACT_FIELD_COLUMNS)
+            return None
+        return {line.external_ref for line in adding}
 
 
 def _write(sheet: Sheet, actor, progress: Progress | None = None) -> ImportResult:
     errors = ErrorCollector()
     result = ImportResult("customers")
     writer = _Writer(actor, result, errors)
-    codes = set(writer.currencies)
     written = 0
     for rows in batched(sheet.rows(errors), BATCH):
-        lines = [_parse(row, codes) for row in rows]
+        lines = [_read(row) for row in rows]
         writer.load(lines)
-        for line in lines:
-            writer.take(line)
+        writer.write(writer.ready(lines))
         written += len(rows)
         if progress is not None:
             progress("written", written)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
@@ -27,6 +28,9 @@ CUSTOMER_FIELDS = [
 ]
 UPDATABLE = set(CUSTOMER_FIELDS) - {"external_ref"}
 COLLECT_PERMISSION = "collections_app.add_activity"
+CREDIT_AT_START = {"credit_status": CreditStatus.GOOD, "credit_limit": Decimal("0.00")}
+# the ledger's rows that fix an account's currency (reverse relations: no import upward)
+LEDGER_RELATIONS = ("invoices", "payments", "credit_memos")
 
 
 def payment_terms_for_days(net_days: int) -> PaymentTerms:
@@ -36,7 +40,7 @@ def payment_terms_for_days(net_days: int) -> PaymentTerms:
     return terms
 
 
-def _clean(changes: dict[str, Any]) -> dict[str, Any]:
+def clean_customer_fields(changes: dict[str, Any]) -> dict[str, Any]:
     clean = dict(changes)
     if "credit_limit" in clean:
         limit = to_money(clean["credit_limit"], field="credit_limit")
@@ -55,14 +59,20 @@ def _clean(changes: dict[str, Any]) -> dict[str, Any]:
     if "name" in clean:
         clean["name"] = one_line_name(clean["name"], field="name")
     collector = clean.get("assigned_collector")
-    if collector is not None and not collector.is_active:
-        raise ServiceError(f"{collector} is not an active user", field="assigned_collector")
-    if collector is not None and not can_collect(collector):
+    if collector is not None:
+        check_collector(collector)
+    return clean
+
+
+def check_collector(user) -> None:
+    """Refuse a user who may not own accounts (inactive, or no right to collect)."""
+    if not user.is_active:
+        raise ServiceError(f"{user} is not an active user", field="assigned_collector")
+    if not can_collect(user):
         raise ServiceError(
-            f"{collector} cannot collect: assign accounts to collectors or credit managers",
+            f"{user} cannot collect: assign accounts to collectors or credit managers",
             field="assigned_collector",
         )
-    return clean
 
 
 def can_collect(user) -> bool:
@@ -93,10 +103,51 @@ def customer_create(
 ) -> Customer:
     """A new account; a limit (or a status other than good) it starts with is the first row
     of its credit history, with ``credit_source`` as the reason."""
+    external_ref, fields = new_customer_fields(
+        external_ref=external_ref,
+        name=name,
+        currency=currency,
+        payment_terms=payment_terms,
+        credit_limit=credit_limit,
+        **extra,
+    )
+    try:
+        with transaction.atomic():
+            customer = Customer.objects.create(external_ref=external_ref, **fields)
+            audit_record(
+                actor=actor,
+                action="customer.create",
+                instance=customer,
+                after=snapshot(customer, CUSTOMER_FIELDS),
+            )
+            run_credit_recorded(
+                actor=actor,
+                customer=customer,
+                changes=starting_credit(customer),
+                source=credit_source,
+                created=True,
+            )
+    except IntegrityError:
+        if Customer.objects.filter(external_ref=external_ref).exists():
+            raise already_exists(external_ref) from None
+        raise
+    return customer
+
+
+def new_customer_fields(
+    *,
+    external_ref: str,
+    name: str,
+    currency: Currency | str,
+    payment_terms: PaymentTerms | None = None,
+    credit_limit: Decimal | str = Decimal("0"),
+    **extra: Any,
+) -> tuple[str, dict[str, Any]]:
+    """A new account's reference and checked fields (``customer_create`` and the bulk path)."""
     external_ref = (external_ref or "").strip()
     if not external_ref:
         raise ServiceError("external_ref is required", field="external_ref")
-    fields = _clean(
+    fields = clean_customer_fields(
         {
             "name": name,
             "currency": currency,
@@ -108,34 +159,22 @@ def customer_create(
     unknown = set(fields) - UPDATABLE
     if unknown:
         raise ServiceError(f"unknown customer fields: {', '.join(sorted(unknown))}")
-    try:
-        with transaction.atomic():
-            customer = Customer.objects.create(external_ref=external_ref, **fields)
-            audit_record(
-                actor=actor,
-                action="customer.create",
-                instance=customer,
-                after=snapshot(customer, CUSTOMER_FIELDS),
-            )
-            starting = {"credit_status": CreditStatus.GOOD, "credit_limit": Decimal("0.00")}
-            run_credit_recorded(
-                actor=actor,
-                customer=customer,
-                changes={
-                    k: (first, getattr(customer, k))
-                    for k, first in starting.items()
-                    if getattr(customer, k) != first
-                },
-                source=credit_source,
-                created=True,
-            )
-    except IntegrityError:
-        if Customer.objects.filter(external_ref=external_ref).exists():
-            raise ServiceError(
-                f"customer {external_ref} already exists", field="external_ref", code="duplicate"
-            ) from None
-        raise
-    return customer
+    return external_ref, fields
+
+
+def starting_credit(customer: Customer) -> dict[str, tuple]:
+    """A new account's limit or status other than the default, as a credit change."""
+    return {
+        k: (first, getattr(customer, k))
+        for k, first in CREDIT_AT_START.items()
+        if getattr(customer, k) != first
+    }
+
+
+def already_exists(external_ref: str) -> ServiceError:
+    return ServiceError(
+        f"customer {external_ref} already exists", field="external_ref", code="duplicate"
+    )
 
 
 def customer_update(
@@ -153,7 +192,7 @@ def customer_update(
     unknown = set(changes) - UPDATABLE
     if unknown:
         raise ServiceError(f"cannot change: {', '.join(sorted(unknown))}")
-    changes = _clean(changes)
+    changes = clean_customer_fields(changes)
     with transaction.atomic():
         locked = Customer.objects.select_for_update().get(pk=customer.pk)
         if changes.get("parent") is not None:
@@ -193,12 +232,39 @@ def customer_update(
 def _refuse_currency_change(customer: Customer) -> None:
     """Amounts keep the currency they were booked in; the account's currency (its credit
     limit, its statement totals) cannot move away from them."""
-    if customer.invoices.exists() or customer.payments.exists() or customer.credit_memos.exists():
-        raise ServiceError(
-            f"{customer.external_ref} has ledger entries in {customer.currency_id}; "
-            "its currency cannot change",
-            field="currency",
-        )
+    if with_ledger_entries([customer.pk]):
+        raise currency_fixed(customer)
+
+
+def with_ledger_entries(customer_ids: Iterable[int]) -> set[int]:
+    """The customers among these with an invoice, payment or credit memo (a query per kind,
+    stopping once every customer is found)."""
+    left = set(customer_ids)
+    found: set[int] = set()
+    for relation in LEDGER_RELATIONS:
+        if not left:
+            break
+        rel = Customer._meta.get_field(relation)
+        booked = rel.related_model._default_manager.filter(**{f"{rel.field.attname}__in": left})
+        found.update(booked.values_list(rel.field.attname, flat=True).distinct())
+        left -= found
+    return found
+
+
+def currency_fixed(customer: Customer) -> ServiceError:
+    return ServiceError(
+        f"{customer.external_ref} has ledger entries in {customer.currency_id}; "
+        "its currency cannot change",
+        field="currency",
+    )
+
+
+def parent_loop(customer: Customer, parent: Customer) -> ServiceError:
+    return ServiceError(
+        f"{parent.external_ref} is {customer.external_ref} itself or one of its "
+        "child accounts, so it cannot be its parent",
+        field="parent",
+    )
 
 
 def _refuse_parent_loop(customer: Customer, parent: Customer) -> None:
@@ -207,11 +273,7 @@ def _refuse_parent_loop(customer: Customer, parent: Customer) -> None:
     current: Customer | None = parent
     while current is not None and current.pk not in seen:
         if current.pk == customer.pk:
-            raise ServiceError(
-                f"{parent.external_ref} is {customer.external_ref} itself or one of its "
-                "child accounts, so it cannot be its parent",
-                field="parent",
-            )
+            raise parent_loop(customer, parent)
         seen.add(current.pk)
         current = (
             Customer.objects.filter(pk=current.parent_id).first() if current.parent_id else None
@@ -229,20 +291,20 @@ def contact_add(
     is_primary: bool = False,
     do_not_contact: bool = False,
 ) -> Contact:
-    name = one_line_name(name, field="name")
+    contact = new_contact(
+        customer=customer,
+        name=name,
+        email=email,
+        phone=phone,
+        role=role,
+        is_primary=is_primary,
+        do_not_contact=do_not_contact,
+    )
     with transaction.atomic():
         Customer.objects.select_for_update().filter(pk=customer.pk).first()
         if is_primary:
             Contact.objects.filter(customer=customer, is_primary=True).update(is_primary=False)
-        contact = Contact.objects.create(
-            customer=customer,
-            name=name.strip(),
-            email=(email or "").strip(),
-            phone=(phone or "").strip(),
-            role=(role or "").strip(),
-            is_primary=is_primary,
-            do_not_contact=do_not_contact,
-        )
+        contact.save(force_insert=True)
         audit_record(
             actor=actor,
             action="contact.add",
@@ -250,6 +312,28 @@ def contact_add(
             after=snapshot(contact, ["customer", *CONTACT_FIELDS]),
         )
     return contact
+
+
+def new_contact(
+    *,
+    customer: Customer,
+    name: str,
+    email: str = "",
+    phone: str = "",
+    role: str = "",
+    is_primary: bool = False,
+    do_not_contact: bool = False,
+) -> Contact:
+    """The contact ``contact_add`` saves, checked but not yet saved (the bulk path's too)."""
+    return Contact(
+        customer=customer,
+        name=one_line_name(name, field="name"),
+        email=(email or "").strip(),
+        phone=(phone or "").strip(),
+        role=(role or "").strip(),
+        is_primary=is_primary,
+        do_not_contact=do_not_contact,
+    )
 
 
 CONTACT_FIELDS = ["name", "role", "email", "phone", "is_primary", "do_not_contact"]

@@ -30,7 +30,7 @@ class CollectionsAppConfig(AppConfig):
         from .services.disputes import on_dispute_credited
         from .services.promises import on_cash_applied
         from .services.reactions import (
-            on_customer_changed,
+            on_customers_changed,
             on_dispute_changed,
             on_ledger_changed,
             on_money_out,
@@ -39,7 +39,7 @@ class CollectionsAppConfig(AppConfig):
         for hooks, reaction in (
             (ledger_hooks.cash_applied_hooks, on_cash_applied),
             (ledger_hooks.ledger_changed_hooks, on_ledger_changed),
-            (account_hooks.customer_changed_hooks, on_customer_changed),
+            (account_hooks.customer_changed_hooks, on_customers_changed),
             (dispute_hooks.dispute_changed_hooks, on_dispute_changed),
             (dispute_hooks.dispute_credited_hooks, on_dispute_credited),
             (cash_hooks.money_out_hooks, on_money_out),

@@ -8,6 +8,7 @@ Locks are taken in one order: the customer, then the request or escalation.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Sequence
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
@@ -15,11 +16,12 @@ from django.db.models import F, OuterRef, Subquery
 from django.utils import timezone
 
 from accounts.audit import audit_record, snapshot
+from accounts.bulk_rows import insert_values
 from accounts.errors import ServiceError
 from accounts.models import CreditStatus, Currency, Customer
 from accounts.money import in_minor_units, to_money
 from collections_app.models import ActivityKind, Escalation, EscalationStatus
-from collections_app.services.activities import activity_add
+from collections_app.services.activities import activity_add, activity_add_many
 from collections_app.services.escalations import escalation_resolve
 from collections_app.services.queue import queue_risk_classes_set, queue_state_refresh
 
@@ -516,71 +518,61 @@ SOURCE_REASONS = {
 def credit_recorded(
     *,
     actor,
-    customer: Customer,
-    changes: dict[str, tuple],
+    records: Sequence[tuple[Customer, dict[str, tuple]]],
     source: str,
     comment: str = "",
     created: bool = False,
-) -> list[CreditChange]:
+) -> int:
     """History for a status or limit that accounts' own paths (admin, CSV import, a new
-    customer) or dunning wrote (``accounts.hooks.credit_recorded_hooks``): the change's
-    row with the path as the reason, and, for an existing account, its timeline line. The
-    field itself is already written and audited by ``customer_update``/``customer_create``,
-    in the same transaction."""
+    customer) or dunning wrote (``accounts.hooks.credit_recorded_hooks``), for one customer
+    or a whole import batch: each change's row with the path as the reason, and, for an
+    existing account, its timeline line, in one INSERT each. The field itself is already
+    written and audited by accounts' services, in the same transaction. Returns how many
+    history rows were written."""
     reason = SOURCE_REASONS.get(source)
     if reason is None:
         raise ServiceError(f"unknown source of a credit change {source!r}", field="source")
-    who = _actor_or_none(actor)
-    made = []
-    if "credit_status" in changes:
-        before, after = changes["credit_status"]
-        made.append(
-            CreditChange.objects.create(
-                customer=customer,
-                kind=CreditChangeKind.STATUS,
-                status_before=before,
-                status_after=after,
-                reason=reason,
-                comment=comment,
-                actor=who,
+    who = getattr(_actor_or_none(actor), "pk", None)
+    made: list[dict] = []
+    lines: list[tuple[Customer, str]] = []
+    for customer, changes in records:
+        if "credit_status" in changes:
+            before, after = changes["credit_status"]
+            made.append(
+                {
+                    "customer_id": customer.pk,
+                    "kind": CreditChangeKind.STATUS,
+                    "status_before": before,
+                    "status_after": after,
+                    "reason": reason,
+                    "comment": comment,
+                    "actor_id": who,
+                }
             )
-        )
-        summary = f"Credit status: {CreditStatus(before).label} → {CreditStatus(after).label}"
-        if not created:
-            activity_add(
-                actor=actor,
-                customer=customer,
-                kind=ActivityKind.CREDIT,
-                summary=f"{summary} ({reason.label})",
-                note=comment,
+            if not created:
+                summary = f"{CreditStatus(before).label} → {CreditStatus(after).label}"
+                lines.append((customer, f"Credit status: {summary} ({reason.label})"))
+        if "credit_limit" in changes:
+            before, after = changes["credit_limit"]
+            currency = customer.currency_id
+            made.append(
+                {
+                    "customer_id": customer.pk,
+                    "kind": CreditChangeKind.LIMIT,
+                    "limit_before": before,
+                    "limit_after": after,
+                    "currency_id": currency,
+                    "reason": reason,
+                    "comment": comment,
+                    "actor_id": who,
+                }
             )
-    if "credit_limit" in changes:
-        before, after = changes["credit_limit"]
-        made.append(
-            CreditChange.objects.create(
-                customer=customer,
-                kind=CreditChangeKind.LIMIT,
-                limit_before=before,
-                limit_after=after,
-                currency_id=customer.currency_id,
-                reason=reason,
-                comment=comment,
-                actor=who,
-            )
-        )
-        currency = customer.currency_id
-        if not created:
-            activity_add(
-                actor=actor,
-                customer=customer,
-                kind=ActivityKind.CREDIT,
-                summary=(
-                    f"Credit limit: {_money_text(before, currency)} → "
-                    f"{_money_text(after, currency)} ({reason.label})"
-                ),
-                note=comment,
-            )
-    return made
+            if not created:
+                summary = f"{_money_text(before, currency)} → {_money_text(after, currency)}"
+                lines.append((customer, f"Credit limit: {summary} ({reason.label})"))
+    insert_values(CreditChange, made)
+    activity_add_many(actor=actor, kind=ActivityKind.CREDIT, lines=lines, note=comment)
+    return len(made)
 
 
 def credit_authority_set(*, actor, user, amount: Decimal | str, currency: str) -> CreditAuthority:

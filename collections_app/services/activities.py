@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Sequence
 from decimal import Decimal
 
 from django.db import transaction
 
 from accounts.audit import audit_record
+from accounts.bulk_rows import insert_values
 from accounts.errors import ServiceError
 from accounts.models import Contact, Customer
 
@@ -38,6 +40,25 @@ def activity_add(
         note=note,
         actor=actor if getattr(actor, "is_authenticated", False) else None,
     )
+
+
+def activity_add_many(
+    *, actor, kind: str, lines: Sequence[tuple[Customer, str]], note: str = ""
+) -> int:
+    """Timeline rows of one kind for many accounts (customer, summary) in one INSERT: what
+    ``activity_add`` writes one by one, for callers working a batch. Returns how many."""
+    who = actor.pk if getattr(actor, "is_authenticated", False) else None
+    rows = [
+        {
+            "customer_id": customer.pk,
+            "kind": kind,
+            "summary": summary[:300],
+            "note": note,
+            "actor_id": who,
+        }
+        for customer, summary in lines
+    ]
+    return len(insert_values(Activity, rows))
 
 
 def _check_contact(customer: Customer, contact: Contact | None) -> None:
