@@ -2,24 +2,24 @@
 
 Each file is read twice in one transaction: a checking pass that writes nothing (so a bad
 row near the end of a large file is found in seconds) and a writing pass. Lookups are
-fetched a batch at a time. Invoices are written set-based: a batch of new invoices in one
-INSERT with one ``invoice.create`` audit entry each (what ``invoice_create`` writes), and
-the ledger-changed hooks run once per import for every customer with a new invoice.
-Payments are still posted one by one through ``payment_post``. An invoice or payment
-already in the ledger is left alone when the row matches it and refused when it differs:
-imports never change money that is already booked.
+fetched a batch at a time, and each batch is written by the ledger's batch services,
+``invoice_create_many`` and ``payment_post_many``: the rows, checks and audit entries of
+``invoice_create`` and ``payment_post``, a few statements a batch. The ledger's hooks run
+once per import, for every customer the file touched. An invoice or payment already in the
+ledger is left alone when the row matches it and refused when it differs: imports never
+change money that is already booked.
 """
 
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 
-from accounts.audit import audit_record_many, snapshot
 from accounts.csv_reading import (
     Columns,
     ErrorCollector,
@@ -33,13 +33,18 @@ from accounts.csv_reading import (
 )
 from accounts.errors import ServiceError
 from accounts.models import Currency, Customer
-from accounts.money import in_minor_units
 from accounts.selectors import customers_for
 
-from .hooks import run_ledger_changed
+from .hooks import hooks_deferred
 from .models import Application, Invoice, Payment
-from .services import Allocation, payment_post
-from .services.invoices import INVOICE_FIELDS
+from .services import (
+    Allocation,
+    NewInvoice,
+    NewPayment,
+    invoice_create_many,
+    payment_post_many,
+)
+from .services.batches import refused_position
 
 INVOICE_COLUMNS = Columns(
     required=("invoice_number", "customer_ref", "issue_date", "due_date", "amount", "currency"),
@@ -75,7 +80,8 @@ def import_invoices(
     """Import an invoices CSV; any bad row refuses the whole file (``ImportRejected``)."""
     with open_sheet(source, INVOICE_COLUMNS) as sheet, transaction.atomic():
         _invoices(sheet, actor=actor, write=False, progress=progress)
-        return _invoices(sheet, actor=actor, write=True, progress=progress)
+        with _hooks_once():
+            return _invoices(sheet, actor=actor, write=True, progress=progress)
 
 
 def import_payments(
@@ -84,7 +90,20 @@ def import_payments(
     """Import a payments CSV, applying each to its named invoice; all rows or none."""
     with open_sheet(source, PAYMENT_COLUMNS) as sheet, transaction.atomic():
         _payments(sheet, actor=actor, write=False, progress=progress)
-        return _payments(sheet, actor=actor, write=True, progress=progress)
+        with _hooks_once():
+            return _payments(sheet, actor=actor, write=True, progress=progress)
+
+
+@contextmanager
+def _hooks_once() -> Iterator[None]:
+    """The ledger's hooks once per import, for every customer it touched (they recompute
+    what the workflow derives, so once at the end leaves what once a row would). A hook's
+    refusal refuses the file."""
+    try:
+        with hooks_deferred():
+            yield
+    except ServiceError as exc:
+        raise reject(exc.message) from None
 
 
 def _report(progress: Progress | None, write: bool, rows: int) -> None:
@@ -146,10 +165,15 @@ def _compare(row: Row, what: str, pairs: list[tuple[str, object, object]]) -> No
             )
 
 
-def _service_error(row: Row, columns: Columns, exc: ServiceError) -> None:
-    field = (exc.field or "").split("[")[0]
+def _refused_row(exc: ServiceError, items: str, rows: list[Row], columns: Columns) -> None:
+    """Name the row a batch service refused, in the column its field comes from."""
+    position = refused_position(exc, items)
+    if position is None:
+        raise exc
+    index, field = position
+    field = (field or "").split("[")[0]
     column = SERVICE_FIELD_COLUMNS.get(field, field)
-    row.error(column if column in columns.all else None, exc.message)
+    rows[index].error(column if column in columns.all else None, exc.message)
 
 
 @dataclass(slots=True)
@@ -187,8 +211,7 @@ def _invoices(
     result = ImportResult("invoices")
     lookups = _Lookups(actor)
     first_row: dict[str, int] = {}
-    new: list[Invoice] = []
-    touched: set[int] = set()
+    new: list[tuple[Row, NewInvoice]] = []
     seen = 0
     for rows in batched(sheet.rows(errors), BATCH):
         lines = [_parse_invoice(row) for row in rows]
@@ -222,56 +245,41 @@ def _invoices(
                 continue
             result.created += 1
             if write and not errors:
-                new.append(_new_invoice(line, customer, lookups.currencies[line.currency]))
+                new.append((row, _new_invoice(line, customer, lookups.currencies[line.currency])))
         if new and not errors:
-            _insert_invoices(new, actor)
-            touched.update(invoice.customer_id for invoice in new)
+            _create_invoices(new, actor)
         new.clear()
         seen += len(rows)
         _report(progress, write, seen)
     errors.raise_if_any()
-    run_ledger_changed(touched)  # once per import, for every customer with a new invoice
     return result
 
 
-def _new_invoice(line: _InvoiceLine, customer: Customer, currency: Currency) -> Invoice:
-    """The invoice ``invoice_create`` would make of the row (the check pass has vetted it)."""
-    try:
-        in_minor_units(line.amount, currency)
-    except ServiceError as exc:
-        _service_error(line.row, INVOICE_COLUMNS, exc)
-    return Invoice(
+def _new_invoice(line: _InvoiceLine, customer: Customer, currency: Currency) -> NewInvoice:
+    return NewInvoice(
+        customer=customer,
         number=line.number,
-        customer_id=customer.pk,
         issue_date=line.issue_date,
         due_date=line.due_date,
         amount=line.amount,
-        currency_id=currency.code,
-        open_amount=line.amount,
-        po_number=line.po_number or "",
+        currency=currency,
+        po_number=line.po_number,
     )
 
 
-def _insert_invoices(invoices: list[Invoice], actor) -> None:
-    """A batch in one INSERT, with one ``invoice.create`` audit entry per invoice."""
+def _create_invoices(new: list[tuple[Row, NewInvoice]], actor) -> None:
+    """A batch through ``invoice_create_many``; a number someone else booked meanwhile
+    refuses the file (the check pass found it free)."""
     try:
-        with transaction.atomic():
-            Invoice.objects.bulk_create(invoices)
-    except IntegrityError:
-        numbers = [invoice.number for invoice in invoices]
-        taken = sorted(Invoice.objects.filter(number__in=numbers).values_list("number", flat=True))
-        if not taken:
-            raise
-        raise reject(
-            f"invoice {taken[0]} was booked by someone else while this file was imported; "
-            "import the file again"
-        ) from None
-    audit_record_many(
-        actor=actor,
-        action="invoice.create",
-        instances=invoices,
-        after=lambda invoice: snapshot(invoice, INVOICE_FIELDS),
-    )
+        invoice_create_many(actor=actor, invoices=[invoice for _, invoice in new])
+    except ServiceError as exc:
+        position = refused_position(exc, "invoices")
+        if exc.code == "duplicate" and position is not None:
+            raise reject(
+                f"invoice {new[position[0]][1].number} was booked by someone else while this "
+                "file was imported; import the file again"
+            ) from None
+        _refused_row(exc, "invoices", [row for row, _ in new], INVOICE_COLUMNS)
 
 
 @dataclass(slots=True)
@@ -332,6 +340,8 @@ def _payments(
     lookups = _Lookups(actor)
     first_row: dict[str, int] = {}
     open_left: dict[int, Decimal] = {}
+    new: list[NewPayment] = []
+    new_rows: list[Row] = []  # the row of each (side by side: a batch has thousands)
     seen = 0
     for rows in batched(sheet.rows(errors), BATCH):
         lines = [_parse_payment(row) for row in rows]
@@ -379,27 +389,33 @@ def _payments(
                 if row.ok:
                     result.unchanged += 1
                 continue
-            allocations = []
+            allocation = None
             if invoice is not None:
                 left = open_left.setdefault(invoice.id, invoice.open_amount)
                 share = min(line.amount, left)
                 if share > 0:
-                    allocations = [Allocation(invoice_id=invoice.id, amount=share)]
+                    allocation = Allocation(invoice_id=invoice.id, amount=share)
                     open_left[invoice.id] = left - share
             result.created += 1
             if write and not errors:
-                try:
-                    payment_post(
-                        actor=actor,
+                new_rows.append(row)
+                new.append(
+                    NewPayment(
                         customer=customer,
                         reference=line.reference,
                         received_date=line.received_date,
                         amount=line.amount,
                         currency=lookups.currencies[line.currency],
-                        allocations=allocations,
+                        allocation=allocation,
                     )
-                except ServiceError as exc:
-                    _service_error(row, PAYMENT_COLUMNS, exc)
+                )
+        if new and not errors:
+            try:
+                payment_post_many(actor=actor, payments=new)
+            except ServiceError as exc:
+                _refused_row(exc, "payments", new_rows, PAYMENT_COLUMNS)
+        new.clear()
+        new_rows.clear()
         seen += len(rows)
         _report(progress, write, seen)
     errors.raise_if_any()

@@ -20,10 +20,30 @@ from ..models import Application, CreditMemo, Invoice, Payment
 Source = Payment | CreditMemo
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Allocation:
     invoice_id: int
     amount: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class AccountParent:
+    parent_id: int | None
+
+
+@dataclass(slots=True)
+class LockedInvoice:
+    """The columns of a locked invoice the checks read, under ``Invoice``'s names (and its
+    customer's ``parent_id``, which ``may_settle`` reads): a batch locks thousands of
+    invoices, and as model instances they would cost more than the checks."""
+
+    pk: int
+    number: str
+    customer_id: int
+    customer: AccountParent
+    issue_date: datetime.date
+    currency_id: str
+    open_amount: Decimal
 
 
 def lock_source(source: Source) -> Source:
@@ -57,11 +77,15 @@ def movement_dates_widened(effective_date: datetime.date) -> dict:
 
 
 def effective_date_bounded(
-    effective_date: datetime.date, *, not_before: datetime.date, since: str
+    effective_date: datetime.date,
+    *,
+    not_before: datetime.date,
+    since: str,
+    today: datetime.date | None = None,
 ) -> datetime.date:
     """A movement takes effect no later than today and not before ``not_before``, the day
     ``since`` happened (the money arrived, the invoice was issued, the original movement)."""
-    today = timezone.localdate()
+    today = today or timezone.localdate()
     if effective_date > today:
         raise ServiceError(
             f"effective date {effective_date} is in the future (today is {today})",
@@ -79,24 +103,28 @@ def source_date(source: Source) -> datetime.date:
     return source.received_date if isinstance(source, Payment) else source.issue_date
 
 
-def may_settle(source: Source, invoice: Invoice) -> bool:
+def may_settle(source: Source, invoice: Invoice | LockedInvoice) -> bool:
     """A customer's money settles its own invoices, or those of accounts it is the parent of."""
     return invoice.customer_id == source.customer_id or (
         invoice.customer.parent_id == source.customer_id
     )
 
 
-def apply_locked(
+def allocations_checked(
     *,
-    actor,
     source: Source,
-    invoices: dict[int, Invoice],
+    invoices: dict[int, Invoice] | dict[int, LockedInvoice],
     allocations: list[Allocation],
     effective_date: datetime.date,
-) -> list[Application]:
-    """Write applications for a source and invoices the caller has already locked."""
+    today: datetime.date | None = None,
+) -> Decimal:
+    """Refuse what ``apply_locked`` may not write, on rows the caller has locked; the total.
+
+    The open balances are the invoices' as given: a caller applying several sources in
+    one go (``payment_post_many``) lowers them in between, and names ``today`` once."""
+    today = today or timezone.localdate()
     effective_date_bounded(
-        effective_date, not_before=source_date(source), since="the money arrived"
+        effective_date, not_before=source_date(source), since="the money arrived", today=today
     )
     seen: set[int] = set()
     total = ZERO
@@ -115,6 +143,7 @@ def apply_locked(
             effective_date,
             not_before=invoice.issue_date,
             since=f"invoice {invoice.number} was issued",
+            today=today,
         )
         if invoice.currency_id != source.currency_id:
             raise ServiceError(
@@ -139,7 +168,43 @@ def apply_locked(
             field="allocations",
             code="over_application",
         )
+    return total
 
+
+def application_audit(
+    *,
+    source: Source,
+    invoice: Invoice | LockedInvoice,
+    amount: Decimal,
+    effective_date: datetime.date,
+) -> tuple[dict, dict]:
+    """The before and after of an ``application.create`` entry; ``invoice.open_amount`` is
+    the balance the application leaves."""
+    source_field = "payment" if isinstance(source, Payment) else "credit_memo"
+    return (
+        {"invoice_open_amount": str(invoice.open_amount + amount)},
+        {
+            "invoice": invoice.number,
+            source_field: str(source),
+            "amount": str(amount),
+            "effective_date": effective_date.isoformat(),
+            "invoice_open_amount": str(invoice.open_amount),
+        },
+    )
+
+
+def apply_locked(
+    *,
+    actor,
+    source: Source,
+    invoices: dict[int, Invoice],
+    allocations: list[Allocation],
+    effective_date: datetime.date,
+) -> list[Application]:
+    """Write applications for a source and invoices the caller has already locked."""
+    total = allocations_checked(
+        source=source, invoices=invoices, allocations=allocations, effective_date=effective_date
+    )
     source_field = "payment" if isinstance(source, Payment) else "credit_memo"
     created = []
     for allocation in allocations:
@@ -153,23 +218,19 @@ def apply_locked(
             created_by=actor if getattr(actor, "is_authenticated", False) else None,
             **{source_field: source},
         )
-        before = str(invoice.open_amount)
         Invoice.objects.filter(pk=invoice.pk).update(
             open_amount=F("open_amount") - amount, **movement_dates_widened(effective_date)
         )
         invoice.open_amount -= amount
+        before, after = application_audit(
+            source=source, invoice=invoice, amount=amount, effective_date=effective_date
+        )
         audit_record(
             actor=actor,
             action="application.create",
             instance=application,
-            before={"invoice_open_amount": before},
-            after={
-                "invoice": invoice.number,
-                source_field: str(source),
-                "amount": str(amount),
-                "effective_date": effective_date.isoformat(),
-                "invoice_open_amount": str(invoice.open_amount),
-            },
+            before=before,
+            after=after,
         )
         created.append(application)
     if total:

@@ -4,6 +4,7 @@ grow with the rows."""
 
 from __future__ import annotations
 
+import datetime
 import io
 from decimal import Decimal
 
@@ -12,11 +13,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts import roles
+from accounts.errors import ServiceError
 from accounts.models import AuditEntry
 from invoices import hooks
 from invoices.imports import import_invoices
 from invoices.models import Invoice
-from invoices.services import invoice_create
+from invoices.services import NewInvoice, invoice_create, invoice_create_many
 from tests.factories import CustomerFactory, user_in_role
 
 pytestmark = pytest.mark.django_db
@@ -94,3 +96,71 @@ def test_queries_do_not_grow_with_the_rows(customers):
 
     assert Invoice.objects.count() == 1510
     assert len(many) <= len(few) + 5
+
+
+def _new(customer, number: str, amount: str = "10.00") -> NewInvoice:
+    return NewInvoice(
+        customer=customer,
+        number=number,
+        issue_date=datetime.date(2026, 2, 1),
+        due_date=datetime.date(2026, 3, 3),
+        amount=amount,
+    )
+
+
+@pytest.mark.parametrize(("numbers", "refused_at"), [(["A", "B", "A"], 2), (["A", "BOOKED"], 1)])
+def test_a_number_booked_or_twice_in_the_batch_is_a_duplicate_and_nothing_is_written(
+    customers, numbers, refused_at
+):
+    invoice_create(
+        actor=None,
+        customer=customers[0],
+        number="BOOKED",
+        issue_date=datetime.date(2026, 2, 1),
+        due_date=datetime.date(2026, 3, 3),
+        amount=Decimal("1.00"),
+    )
+    counts = (Invoice.objects.count(), AuditEntry.objects.count())
+
+    with pytest.raises(ServiceError) as refused:
+        invoice_create_many(actor=None, invoices=[_new(customers[0], n) for n in numbers])
+
+    assert (refused.value.field, refused.value.code, refused.value.message) == (
+        f"invoices[{refused_at}].number",
+        "duplicate",
+        f"invoice {numbers[refused_at]} already exists",
+    )
+    assert (Invoice.objects.count(), AuditEntry.objects.count()) == counts
+
+
+def test_every_refusal_of_invoice_create_comes_back_with_the_invoices_position(customers):
+    acme = customers[0]
+    cases = [
+        _new(acme, "", "1.00"),
+        _new(acme, "A", "0"),
+        _new(acme, "B", "1.005"),
+        NewInvoice(acme, "C", datetime.date(2026, 2, 1), datetime.date(2026, 1, 1), "1.00"),
+        NewInvoice(acme, "D", datetime.date(2026, 2, 1), datetime.date(2026, 3, 1), "1", "ZZZ"),
+        NewInvoice(acme, "E", datetime.date(2026, 2, 1), datetime.date(2026, 3, 1), "1.5", "JPY"),
+    ]
+
+    for case in cases:
+        with pytest.raises(ServiceError) as by_one:
+            invoice_create(
+                actor=None,
+                customer=case.customer,
+                number=case.number,
+                issue_date=case.issue_date,
+                due_date=case.due_date,
+                amount=case.amount,
+                currency=case.currency,
+            )
+        with pytest.raises(ServiceError) as in_batch:
+            invoice_create_many(actor=None, invoices=[_new(acme, "OK"), case])
+
+        assert (in_batch.value.field, in_batch.value.code, in_batch.value.message) == (
+            f"invoices[1].{by_one.value.field}",
+            by_one.value.code,
+            by_one.value.message,
+        )
+    assert not Invoice.objects.exists()
