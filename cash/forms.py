@@ -79,6 +79,13 @@ class ReverseForm(forms.Form):
     note = forms.CharField(label="Why", max_length=200)
 
 
+class RefundReverseForm(forms.Form):
+    """Why a refund or contra is taken back, and the bank's return reference if any."""
+
+    reason = forms.CharField(label="Why", max_length=200)
+    reference = forms.CharField(label="Return reference", max_length=80, required=False)
+
+
 class VoidForm(forms.Form):
     return_date = forms.DateField(label="Returned on", widget=DATE, initial=timezone.localdate)
     reason = forms.CharField(

@@ -15,7 +15,9 @@ Signals (docs/cash.md):
   early-payment discount within its days (``CASH_EARLY_PAYMENT_DISCOUNT``), a part payment or
   an overpayment of it; without a number, the one way to make the amount from the payer's
   open invoices (one invoice, or a combination of up to ``COMBINATION_MAX`` found by a
-  bounded subset-sum);
+  bounded subset-sum). The rest is settled with the payment only when a person would not
+  have to approve it: at most ``CASH_WRITE_OFF_APPROVAL_LIMIT`` (both limits are in the
+  reporting currency, the rest converted at the payment's date: ``cash.limits``);
 - the payer: the bank account that paid this customer before, or the customer's name.
 """
 
@@ -30,13 +32,16 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.conf import settings
 from django.db.models import F, Func, Q, Value
 from django.db.models.functions import Upper
+from django.utils import timezone
 from stdnum import iso11649
 from stdnum.iso7064 import mod_97_10
 
+from accounts.locale_format import format_amount
 from accounts.models import Customer
 from accounts.money import minor_unit
 from invoices.models import AdjustmentKind, Invoice
 
+from . import limits
 from .models import BankTransaction
 
 DIGITS_ALONE_MIN = 5  # "12345" in a text names an invoice; "123" may be anything
@@ -238,12 +243,9 @@ def _invoices_named(remittance: str, currency: str) -> list[Invoice]:
     ]
 
 
-def bank_charges_tolerance() -> Decimal:
-    """How much less than an invoice's balance still settles it: the rest is bank charges,
-    written off as a small balance (never more than ``SMALL_BALANCE_LIMIT``)."""
-    tolerance = Decimal(str(getattr(settings, "CASH_BANK_CHARGES_TOLERANCE", "25.00")))
-    limit = Decimal(str(getattr(settings, "SMALL_BALANCE_LIMIT", "25.00")))
-    return min(tolerance, limit)
+def small_balance_limit() -> Decimal:
+    """The ledger's own ceiling on a small-balance write-off (``invoice_adjust``)."""
+    return Decimal(str(getattr(settings, "SMALL_BALANCE_LIMIT", "25.00")))
 
 
 def early_payment_discount() -> tuple[Decimal, int]:
@@ -252,13 +254,34 @@ def early_payment_discount() -> tuple[Decimal, int]:
     return Decimal(str(percent)), int(days)
 
 
-def _short_of(invoice: Invoice, amount: Decimal, received: datetime.date | None) -> tuple | None:
-    """When ``amount`` settles the invoice though it is less than its balance: the rest as
-    bank charges within the tolerance, or as the early-payment discount taken within its
-    days on an invoice nothing was paid on yet. (points, words, settle, kind, reason)."""
+@dataclass(frozen=True)
+class Short:
+    """What an invoice's balance less the amount paid looks like: an early-payment discount
+    or bank charges. ``automatic``: it may be settled with the payment without a person."""
+
+    points: int
+    words: str
+    amount: Decimal
+    kind: str
+    reason: str
+    held: str = ""  # why a person must write it off instead (a limit, a missing rate)
+
+    @property
+    def automatic(self) -> bool:
+        return not self.held
+
+
+def _short_of(invoice: Invoice, amount: Decimal, received: datetime.date | None) -> Short | None:
+    """When ``amount`` is less than the invoice's balance by what looks like the early-payment
+    discount taken within its days (on an invoice nothing was paid on yet) or bank charges
+    within the tolerance. Settled without a person only within the write-off approval limit:
+    a write-off above it waits for someone's approval whatever the tolerance says."""
     short = invoice.open_amount - amount
     if short <= 0:
         return None
+    currency = invoice.currency_id
+    short_in = limits.converted(short, currency, received or timezone.localdate())
+    approval = short_in.against(limits.WRITE_OFF_APPROVAL, what="the write-off approval limit")
     percent, days = early_payment_discount()
     if (
         percent > 0
@@ -266,26 +289,34 @@ def _short_of(invoice: Invoice, amount: Decimal, received: datetime.date | None)
         and invoice.open_amount == invoice.amount
         and received <= invoice.issue_date + datetime.timedelta(days=days)
     ):
-        quantum = Decimal(1).scaleb(-minor_unit(invoice.currency_id))
+        quantum = Decimal(1).scaleb(-minor_unit(currency))
         discount = (invoice.amount * percent / 100).quantize(quantum, rounding=ROUND_HALF_UP)
         if abs(short - discount) <= quantum:
-            return (
+            return Short(
                 SCORE["less_discount"],
                 f"the amount is its balance less the {percent.normalize()} % early-payment "
                 f"discount, paid within {days} days",
                 short,
-                AdjustmentKind.WRITE_OFF,
+                AdjustmentKind.DISCOUNT,
                 f"early-payment discount {percent.normalize()} % (paid within {days} days)",
+                "" if approval.within else approval.words,
             )
-    if short <= bank_charges_tolerance():
-        return (
-            SCORE["less_charges"],
-            f"the amount is its balance less {short} bank charges (within the tolerance)",
-            short,
-            AdjustmentKind.SMALL_BALANCE,
-            "bank charges deducted by the payer's bank",
-        )
-    return None
+    if short > small_balance_limit():
+        return None
+    tolerance = short_in.against(limits.BANK_CHARGES, what="the bank charges tolerance")
+    if short_in.value is not None and not tolerance.within:
+        return None  # more than bank charges: a part payment
+    return Short(
+        SCORE["less_charges"],
+        f"the amount is its balance less {format_amount(short, currency)} bank charges "
+        "(within the tolerance)",
+        short,
+        AdjustmentKind.SMALL_BALANCE,
+        "bank charges deducted by the payer's bank",
+        ""
+        if tolerance.within and approval.within
+        else (tolerance.words if not tolerance.within else approval.words),
+    )
 
 
 def combinations(invoices: list[Invoice], amount: Decimal, *, most: int = 2) -> list[list]:
@@ -383,7 +414,8 @@ def rank(
             invoice = by_id[pk]
             words = [why]
             share = min(invoice.open_amount, amount)
-            settle = None
+            short = _short_of(invoice, amount, received_date) if len(named) == 1 else None
+            settle = short if short is not None and short.automatic else None
             group = "single"
             if len(named) == 1 and amount == invoice.open_amount:
                 points += SCORE["amount_equal"]
@@ -393,19 +425,22 @@ def rank(
                 words.append(f"the amount equals the {len(named)} named invoices' open balances")
                 share = invoice.open_amount
                 group = "named"
-            elif len(named) == 1 and (settle := _short_of(invoice, amount, received_date)):
-                points += settle[0]
-                words.append(settle[1])
+            elif settle is not None:
+                points += settle.points
+                words.append(settle.words)
             elif len(named) == 1 and (other := _exactly(invoices, amount, invoice)):
                 words.append(f"but invoice {other.number} is for exactly this amount")
             elif len(named) == 1 and amount < invoice.open_amount:
                 points += SCORE["part"]
                 words.append("a part payment of it")
+                if short is not None:
+                    words.append(f"{short.words}, but a person writes the rest off: {short.held}")
             elif len(named) == 1:
+                over = format_amount(amount - invoice.open_amount, invoice.currency_id)
+                words.append(f"pays it in full, {over} left on account")
                 points += SCORE["over"]
-                words.append(f"pays it in full, {amount - invoice.open_amount} left on account")
             candidate = _candidate(invoice, share, points + payer_points, words + payer_words)
-            if settle:
+            if settle is not None:
                 candidate = _settling(candidate, settle)
             out.append(_with_group(candidate, group))
     else:
@@ -472,9 +507,10 @@ def _with_group(candidate: Candidate, group: str) -> Candidate:
     return replace(candidate, group=group)
 
 
-def _settling(candidate: Candidate, settle: tuple) -> Candidate:
-    _points, _words, amount, kind, reason = settle
-    return replace(candidate, settle=amount, settle_kind=kind, settle_reason=reason)
+def _settling(candidate: Candidate, settle: Short) -> Candidate:
+    return replace(
+        candidate, settle=settle.amount, settle_kind=settle.kind, settle_reason=settle.reason
+    )
 
 
 def automatic_plan(candidates: list[Candidate], threshold: int) -> list[Candidate]:

@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404
 
 from accounts.money import ZERO
 from accounts.selectors import customers_for, scope_to_portfolio
-from invoices.models import CreditMemo, Invoice, Payment, PaymentStatus
+from invoices.models import CreditMemo, Invoice, Payment, PaymentStatus, Refund
 from invoices.selectors import credit_memos_for, invoices_for, payments_for
 
 from .models import (
@@ -140,6 +140,25 @@ def ledger_history(source: Payment | CreditMemo):
     return source.applications.select_related("invoice").order_by("created_at", "id")
 
 
+def refund_history(source: Payment | CreditMemo) -> list[Refund]:
+    """The money's refunds and contras with their reversals, in the order they were written;
+    each knows whether it is reversed (``reversed_by``) without a query of its own."""
+    return list(
+        source.refunds.select_related("created_by", "reversed_by").order_by("created_at", "id")
+    )
+
+
+def refund_for(user, pk: int) -> Refund:
+    """One refund or contra whose money belongs to a customer within the user's reach."""
+    reachable = customers_for(user).values("pk")
+    return get_object_or_404(
+        Refund.objects.select_related("payment", "credit_memo").filter(
+            Q(payment__customer__in=reachable) | Q(credit_memo__customer__in=reachable)
+        ),
+        pk=pk,
+    )
+
+
 def bank_imports() -> QuerySet[BankImport]:
     return BankImport.objects.select_related("uploaded_by").defer("content")
 
@@ -167,6 +186,7 @@ def refund_requests_for(user) -> QuerySet[RefundRequest]:
         "invoice__customer",
         "requested_by",
         "decided_by",
+        "refund__reversed_by",
     ).filter(
         Q(payment__customer__in=reachable)
         | Q(credit_memo__customer__in=reachable)

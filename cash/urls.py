@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import import_views, views
+from . import import_views, refund_views, views
 
 urlpatterns = [
     path("", views.index, name="cash_index"),
@@ -27,19 +27,26 @@ urlpatterns = [
     path("write-offs/", views.write_offs, name="cash_write_offs"),
     path("write-offs/<int:pk>/decide/", views.write_off_decide, name="cash_write_off_decide"),
     path(
-        "payments/<int:pk>/refund/", views.refund, {"target": "payment"}, name="cash_payment_refund"
+        "payments/<int:pk>/refund/",
+        refund_views.refund,
+        {"target": "payment"},
+        name="cash_payment_refund",
     ),
     path(
         "credit-memos/<int:pk>/refund/",
-        views.refund,
+        refund_views.refund,
         {"target": "credit_memo"},
         name="cash_credit_memo_refund",
     ),
     path(
-        "invoices/<int:pk>/contra/", views.refund, {"target": "invoice"}, name="cash_invoice_contra"
+        "invoices/<int:pk>/contra/",
+        refund_views.refund,
+        {"target": "invoice"},
+        name="cash_invoice_contra",
     ),
-    path("refunds/", views.refunds, name="cash_refunds"),
-    path("refunds/<int:pk>/decide/", views.refund_decide, name="cash_refund_decide"),
+    path("refunds/", refund_views.refunds, name="cash_refunds"),
+    path("refunds/<int:pk>/decide/", refund_views.refund_decide, name="cash_refund_decide"),
+    path("refunds/<int:pk>/reverse/", refund_views.refund_reverse, name="cash_refund_reverse"),
     path("imports/", import_views.imports, name="cash_imports"),
     path("imports/csv-mappings/", import_views.csv_mappings, name="cash_csv_mappings"),
     path("imports/csv-mappings/<int:pk>/", import_views.csv_mappings, name="cash_csv_mapping_edit"),

@@ -1,6 +1,7 @@
 """Finance's cash pages under ``/cash/``: post, apply, reverse, void, credit memos,
 write-offs and the unapplied list. Thin: reach, permission, parse, ledger service, page.
-Bank files have their own module (``import_views``)."""
+Bank files and CSV imports have their own module (``import_views``), refunds and contras
+theirs (``refund_views``)."""
 
 from __future__ import annotations
 
@@ -13,10 +14,12 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.views.decorators.http import require_POST
 
 from accounts.context_processors import NavCount
 from accounts.errors import ServiceError
+from accounts.locale_format import format_amount
 from accounts.money import to_positive_money
 from accounts.roles import CASH_APPROVE_REFUND, CASH_APPROVE_WRITE_OFF, CASH_VIEW, CASH_WORK
 from accounts.selectors import customers_for
@@ -29,14 +32,12 @@ from .filters import UnappliedFilter
 from .forms import (
     CreditMemoIssueForm,
     PaymentPostForm,
-    RefundDecisionForm,
-    RefundForm,
     ReverseForm,
     VoidForm,
     WriteOffDecisionForm,
     WriteOffForm,
 )
-from .models import RefundRequest, WriteOffRequest
+from .models import WriteOffRequest
 
 
 def navigation_entries(request) -> list[tuple[str, str] | NavCount]:
@@ -201,7 +202,7 @@ def _apply(request, source: Payment | CreditMemo, *, void_form=None):
                 total = sum((a.amount for a in applied), Decimal("0"))
                 messages.success(
                     request,
-                    f"Applied {total:,.2f} {source.currency_id} to "
+                    f"Applied {format_amount(total, source.currency_id)} to "
                     f"{len(applied)} invoice{'s' if len(applied) != 1 else ''}.",
                 )
                 return redirect(_apply_url(source))
@@ -228,6 +229,7 @@ def _apply(request, source: Payment | CreditMemo, *, void_form=None):
     if entered is None:
         remainder -= sum((r["amount"] for r in rows if r["checked"]), Decimal("0"))
     is_payment = isinstance(source, Payment)
+    refunds = selectors.refund_history(source)
     suggestions = (
         list(source.suggestions.select_related("invoice").filter(invoice__open_amount__gt=0))
         if is_payment
@@ -245,7 +247,8 @@ def _apply(request, source: Payment | CreditMemo, *, void_form=None):
         "remainder": remainder,
         "form_error": errors.get(None),
         "applications": selectors.ledger_history(source),
-        "refunds": list(source.refunds.select_related("created_by")),
+        "refunds": refunds,
+        "live_refund_ids": {r.pk for r in refunds if _live(r)},
         "live_ids": set(selectors.live_applications(source).values_list("pk", flat=True)),
         "suggestions": suggestions,
         "split_total": split_total,
@@ -257,6 +260,11 @@ def _apply(request, source: Payment | CreditMemo, *, void_form=None):
         "apply_url": _apply_url(source),
     }
     return render(request, "cash/apply.html", context, status=status)
+
+
+def _live(refund) -> bool:
+    """A refund or contra that stands: not a reversal, and not reversed."""
+    return not refund.is_reversal and not hasattr(refund, "reversed_by")
 
 
 def _apply_url(source) -> str:
@@ -324,7 +332,7 @@ def application_reverse(request, pk: int):
     else:
         messages.success(
             request,
-            f"Reversed {application.amount:,.2f} {application.currency_id} "
+            f"Reversed {format_amount(application.amount, application.currency_id)} "
             f"from invoice {application.invoice.number}.",
         )
     return redirect(_apply_url(source))
@@ -374,7 +382,7 @@ def payment_short(request, pk: int):
     else:
         messages.success(
             request,
-            f"Applied {paid:,.2f} {payment.currency_id} to {invoice.number} and opened "
+            f"Applied {format_amount(paid, payment.currency_id)} to {invoice.number} and opened "
             f"deduction #{dispute.pk} for the rest.",
         )
     return redirect("cash_payment_apply", pk=payment.pk)
@@ -416,12 +424,15 @@ def write_off(request, pk: int):
             except ServiceError as error:
                 _field_error(form, error)
             else:
-                amount = f"{form.cleaned_data['amount']:,.2f} {invoice.currency_id}"
+                amount = format_amount(form.cleaned_data["amount"], invoice.currency_id)
                 if isinstance(result, WriteOffRequest):
+                    check = services.write_off_limit_check(
+                        form.cleaned_data["amount"], invoice.currency_id
+                    )
                     messages.success(
                         request,
-                        f"{amount} is above the approval limit: the write-off on "
-                        f"{invoice.number} waits for a credit manager's approval.",
+                        f"{capfirst(check.words)}: the write-off on {invoice.number} waits for a "
+                        "credit manager's approval.",
                     )
                 else:
                     messages.success(request, f"Wrote off {amount} on invoice {invoice.number}.")
@@ -507,104 +518,7 @@ def write_off_decide(request, pk: int):
         back="cash_write_offs",
         label=lambda pending: pending.invoice.number,
         said=lambda decided: (
-            f"Write-off of {decided.amount:,.2f} {decided.currency_id} on "
+            f"Write-off of {format_amount(decided.amount, decided.currency_id)} on "
             f"{decided.invoice.number}: {decided.get_status_display().lower()}."
-        ),
-    )
-
-
-@login_required
-def refund(request, pk: int, target: str):
-    """Refund (or contra) a payment's or credit memo's unapplied money; contra an open
-    invoice against what we owe the customer. Above the limit it waits for approval."""
-    _require(request, CASH_WORK)
-    user = request.user
-    if target == "payment":
-        obj = selectors.payment_for(user, pk)
-        back, label, balance = _apply_url(obj), f"payment {obj.reference}", obj.unapplied_amount
-    elif target == "credit_memo":
-        obj = selectors.credit_memo_for(user, pk)
-        back, label, balance = _apply_url(obj), f"credit memo {obj.number}", obj.unapplied_amount
-    else:
-        obj = get_object_or_404(invoices_for(user), pk=pk)
-        back, label, balance = reverse("cash_unapplied"), f"invoice {obj.number}", obj.open_amount
-    contra_only = target == "invoice"
-    status = 200
-    if request.method == "POST":
-        form = RefundForm(request.POST, contra_only=contra_only)
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                result = services.refund_request(
-                    actor=user,
-                    target=obj,
-                    kind=data["kind"],
-                    amount=data["amount"],
-                    reference=data["reference"],
-                    reason=data["reason"],
-                )
-            except ServiceError as error:
-                _field_error(form, error)
-            else:
-                amount = f"{data['amount']:,.2f} {obj.currency_id}"
-                what = "contra" if data["kind"] == "contra" else "refund"
-                if isinstance(result, RefundRequest):
-                    messages.success(
-                        request,
-                        f"{amount} is above the approval limit: the {what} of {label} "
-                        "waits for a second person's approval.",
-                    )
-                else:
-                    messages.success(request, f"Posted a {what} of {amount} from {label}.")
-                return redirect(_next(request.POST.get("next")) if target == "invoice" else back)
-        status = 400
-    else:
-        form = RefundForm(
-            initial={"amount": balance, "kind": "contra" if contra_only else "refund"},
-            contra_only=contra_only,
-        )
-    return render(
-        request,
-        "cash/refund.html",
-        {
-            "form": form,
-            "label": label,
-            "customer": obj.customer,
-            "balance": balance,
-            "currency": obj.currency_id,
-            "balance_name": "Open" if contra_only else "Unapplied",
-            "action": request.path,
-            "back": back,
-            "next": request.GET.get("next", ""),
-        },
-        status=status,
-    )
-
-
-@login_required
-def refunds(request):
-    return _approvals(
-        request,
-        selectors.refund_requests_for(request.user),
-        approve=CASH_APPROVE_REFUND,
-        template="cash/refunds.html",
-        form=RefundDecisionForm,
-    )
-
-
-@require_POST
-@login_required
-def refund_decide(request, pk: int):
-    return _decide(
-        request,
-        get_object_or_404(selectors.refund_requests_for(request.user), pk=pk),
-        approve=CASH_APPROVE_REFUND,
-        form=RefundDecisionForm,
-        decide=services.refund_decide,
-        back="cash_refunds",
-        label=lambda pending: pending.target_label,
-        said=lambda decided: (
-            f"{decided.kind.capitalize()} of {decided.amount:,.2f} {decided.currency_id} from "
-            f"{decided.target_label}: {decided.get_status_display().lower()}."
         ),
     )

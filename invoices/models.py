@@ -241,10 +241,14 @@ class AdjustmentKind(models.TextChoices):
     SMALL_BALANCE = "small_balance", "Small-balance write-off"
     # settled against what we owe the customer as a supplier (the payable named in the reason)
     CONTRA = "contra", "Contra against our payables"
+    # the early-payment discount of the terms, taken by a customer who paid within its days:
+    # a sales deduction agreed in advance, not a loss, so reports keep it apart from write-offs
+    DISCOUNT = "discount", "Early-payment discount"
 
 
 class Adjustment(models.Model):
-    """Reduces an invoice's open balance without cash: write-offs and small balances."""
+    """Reduces an invoice's open balance without cash: write-offs, small balances, contras
+    and early-payment discounts."""
 
     invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="adjustments")
     kind = models.CharField(max_length=20, choices=AdjustmentKind.choices)
@@ -261,6 +265,9 @@ class Adjustment(models.Model):
         ordering = ["-created_at", "-id"]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="adjustment_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(kind__in=AdjustmentKind.values), name="adjustment_kind_known"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -276,7 +283,11 @@ class Refund(models.Model):
     """Unapplied cash or credit that leaves the receivables ledger without settling an
     invoice: paid back to the customer, or offset against a payable we owe them (the
     reference names the bank transfer or the supplier document). It lowers its source's
-    unapplied balance as an application would, but touches no invoice."""
+    unapplied balance as an application would, but touches no invoice.
+
+    Append-only like applications (a trigger refuses UPDATE and DELETE): a refund paid out
+    by mistake or returned by the bank is undone by a negative row that ``reverses`` it,
+    once, for its full amount, which gives the money back to its source's unapplied balance."""
 
     payment = models.ForeignKey(
         Payment, null=True, blank=True, on_delete=models.PROTECT, related_name="refunds"
@@ -290,6 +301,9 @@ class Refund(models.Model):
     effective_date = models.DateField()
     reference = models.CharField(max_length=80)
     reason = models.CharField(max_length=200)
+    reverses = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversed_by"
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -298,7 +312,11 @@ class Refund(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
-            models.CheckConstraint(condition=Q(amount__gt=0), name="refund_amount_positive"),
+            models.CheckConstraint(
+                condition=(Q(reverses__isnull=True) & Q(amount__gt=0))
+                | (Q(reverses__isnull=False) & Q(amount__lt=0)),
+                name="refund_positive_or_reversal_negative",
+            ),
             models.CheckConstraint(
                 condition=(Q(payment__isnull=False) & Q(credit_memo__isnull=True))
                 | (Q(payment__isnull=True) & Q(credit_memo__isnull=False)),
@@ -316,6 +334,10 @@ class Refund(models.Model):
     @property
     def source(self) -> Payment | CreditMemo:
         return self.payment or self.credit_memo
+
+    @property
+    def is_reversal(self) -> bool:
+        return self.reverses_id is not None
 
 
 class IdempotencyKey(models.Model):

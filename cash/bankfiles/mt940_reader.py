@@ -53,7 +53,8 @@ def _statement(chunk: list[str], first_line: int, errors: list[dict]) -> list[St
     )
     try:
         statement.parse("\n".join(chunk))
-    except (RuntimeError, ValueError, KeyError) as error:
+    except (RuntimeError, ValueError, KeyError, ArithmeticError) as error:
+        # ArithmeticError: decimal's InvalidOperation on an amount like "0,," in a balance
         message = str(error.args[0] if error.args else error).split("\n")[0]
         errors.append(problem(first_line, ":20:", f"the statement does not parse: {message}"))
         return []

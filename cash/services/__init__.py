@@ -3,10 +3,10 @@
 from .bank_imports import bank_import_process, bank_import_upload, bank_transaction_assign
 from .csv_imports import csv_import_process, csv_import_upload
 from .csv_mappings import csv_mapping_save
-from .refunds import refund_decide, refund_request
+from .refunds import refund_decide, refund_limit_check, refund_request, refund_reverse
 from .short_payments import payment_apply_short
 from .unidentified import payment_mark_unidentified
-from .write_offs import write_off_decide, write_off_request
+from .write_offs import write_off_decide, write_off_limit_check, write_off_request
 
 __all__ = [
     "bank_import_process",
@@ -18,7 +18,10 @@ __all__ = [
     "payment_apply_short",
     "payment_mark_unidentified",
     "refund_decide",
+    "refund_limit_check",
     "refund_request",
+    "refund_reverse",
     "write_off_decide",
+    "write_off_limit_check",
     "write_off_request",
 ]

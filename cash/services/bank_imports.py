@@ -88,6 +88,12 @@ def bank_import_process(*, bank_import_id: int, actor=None) -> BankImport:
         _check_rows(lines)
     except BankFileError as error:
         return _finish(job, status=ImportStatus.FAILED, errors=error.errors[:1000])
+    except Exception:
+        # a reader that breaks on a file must not leave the page polling a job that never
+        # ends: nothing was posted, so the import is refused; the task fails and logs it
+        stopped = "the file could not be read (the error is logged): nothing was imported"
+        _finish(job, status=ImportStatus.FAILED, errors=[problem(None, "file", stopped)])
+        raise
     BankImport.objects.filter(pk=job.pk).update(rows_total=len(lines))
     threshold = settings.CASH_AUTO_APPLY_THRESHOLD
     counts = {
@@ -106,6 +112,17 @@ def bank_import_process(*, bank_import_id: int, actor=None) -> BankImport:
         except ServiceError as error:
             refused.append(problem(line.line, error.field or "row", error.message))
             outcome = []
+        except Exception:
+            # the row rolled back, the rows before it stand: stop, and say so on the page
+            # rather than leave its bar part-full for ever (a new upload posts the rest)
+            BankImport.objects.filter(pk=job.pk).update(rows_done=done, **counts)
+            job.refresh_from_db()
+            stopped = (
+                "the import stopped at this row (the error is logged): "
+                "it and the rows after it are not posted"
+            )
+            _finish(job, status=ImportStatus.FAILED, errors=[problem(line.line, "row", stopped)])
+            raise
         for key in outcome:
             counts[key] += 1
         done += 1

@@ -1,23 +1,31 @@
 """Refunds of unapplied cash and contra offsets against our payables, from the cash pages.
 
-Up to ``CASH_REFUND_APPROVAL_LIMIT`` (in the money's currency) finance posts at once; above
-it the request waits for a second person with ``cash.approve_refund`` (an admin has every
-permission), and approving writes the ledger movement against today's balance: a
-``Refund`` row (``invoices.services.unapplied_refund``) for unapplied cash or credit, a
-contra ``Adjustment`` (``invoice_adjust``) for an open invoice. Money moves only there.
+Up to ``CASH_REFUND_APPROVAL_LIMIT`` (in the reporting currency, the amount converted at
+today's rate: ``cash.limits``) finance posts at once; above it, or when the money's currency
+has no rate today, the request waits for a second person with ``cash.approve_refund`` (an
+admin has every permission), and approving writes the ledger movement against today's
+balance: a ``Refund`` row (``invoices.services.unapplied_refund``) for unapplied cash or
+credit, a contra ``Adjustment`` (``invoice_adjust``) for an open invoice. Money moves only
+there.
+
+A refund paid out by mistake or returned by the bank is reversed (``refund_reverse``) by
+whoever could have posted it: finance within the limit, someone who may approve refunds
+above it.
 """
 
 from __future__ import annotations
 
 from decimal import Decimal
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.text import capfirst
 
 from accounts.audit import audit_record
 from accounts.errors import ServiceError
+from accounts.locale_format import format_amount
 from accounts.money import to_positive_money
+from accounts.roles import CASH_WORK
 from invoices import services as ledger
 from invoices.models import (
     Adjustment,
@@ -30,6 +38,7 @@ from invoices.models import (
     RefundKind,
 )
 
+from .. import limits
 from ..hooks import run_money_out
 from ..models import WRITE_OFF_TRANSITIONS, RefundRequest, WriteOffStatus
 
@@ -38,8 +47,15 @@ APPROVE = "cash.approve_refund"
 Target = Payment | CreditMemo | Invoice
 
 
-def refund_approval_limit() -> Decimal:
-    return Decimal(str(settings.CASH_REFUND_APPROVAL_LIMIT))
+def refund_limit_check(amount: Decimal, currency: str, day=None) -> limits.LimitCheck:
+    """``amount`` against the refund approval limit, converted at ``day``'s rate (today)."""
+    return limits.check(
+        amount,
+        currency,
+        day or timezone.localdate(),
+        name=limits.REFUND_APPROVAL,
+        what="the refund approval limit",
+    )
 
 
 def refund_request(
@@ -62,7 +78,7 @@ def refund_request(
         )
     if not (reason or "").strip():
         raise ServiceError("say why", field="reason")
-    if amount <= refund_approval_limit():
+    if refund_limit_check(amount, target.currency_id).within:
         with transaction.atomic():
             movement = _post(
                 actor=actor,
@@ -168,6 +184,41 @@ def refund_decide(
     return locked
 
 
+def refund_reverse(*, actor, refund: Refund, reason: str, reference: str = "") -> Refund:
+    """Take back a refund or contra posted by mistake or returned by the bank: the ledger
+    writes its reversal and the money is unapplied again; the account's timeline says so.
+
+    Reversing needs what posting it needed: finance (``cash.work_cash``) for a refund within
+    the approval limit (at the refund's own date), ``cash.approve_refund`` above it or when
+    its currency had no rate that day."""
+    if not actor.has_perm(CASH_WORK):
+        raise ServiceError(
+            "you may not reverse refunds or contras", field="refund", code="forbidden"
+        )
+    check = refund_limit_check(refund.amount, refund.currency_id, refund.effective_date)
+    if not check.within and not actor.has_perm(APPROVE):
+        raise ServiceError(
+            f"{capfirst(check.words)}: reversing it needs someone who may approve refunds",
+            field="refund",
+            code="forbidden",
+        )
+    with transaction.atomic():
+        reversal = ledger.refund_reverse(
+            actor=actor, refund=refund, reason=reason, reference=reference
+        )
+        original = reversal.reverses
+        _timeline(
+            actor,
+            original.source,
+            original.kind,
+            original.amount,
+            original.reference,
+            "reversed",
+            reversal.reason,
+        )
+    return reversal
+
+
 def _post(*, actor, target: Target, kind: str, amount: Decimal, reference: str, reason: str):
     if isinstance(target, Invoice):
         return ledger.invoice_adjust(
@@ -201,7 +252,8 @@ def _refuse_beyond_balance(target: Target, amount: Decimal) -> None:
         )
     if amount > balance:
         raise ServiceError(
-            f"{amount} exceeds the {what} {balance} {target.currency_id} of {label}",
+            f"{format_amount(amount, target.currency_id)} exceeds the {what} "
+            f"{format_amount(balance, target.currency_id)} of {label}",
             field="amount",
             code="over_refund",
         )
@@ -219,7 +271,7 @@ def _timeline(actor, target: Target, kind: str, amount, reference: str, what: st
     run_money_out(
         actor=actor,
         customer_id=target.customer_id,
-        summary=f"{RefundKind(kind).label} of {amount:,.2f} {target.currency_id} from {label} "
-        f"({reference.strip()}) {what}",
+        summary=f"{RefundKind(kind).label} of {format_amount(amount, target.currency_id)} "
+        f"from {label} ({reference.strip()}) {what}",
         note=(note or "").strip(),
     )

@@ -11,6 +11,7 @@ from django.db import transaction
 
 from accounts.audit import audit_record
 from accounts.errors import ServiceError
+from accounts.locale_format import format_amount
 from disputes.models import Dispute
 from disputes.services import deduction_open
 from invoices import services as ledger
@@ -34,8 +35,8 @@ def payment_apply_short(
         short = target.open_amount - paid
         if short <= 0:
             raise ServiceError(
-                f"{paid} {locked.currency_id} covers invoice {target.number} "
-                f"({target.open_amount}): nothing is short",
+                f"{format_amount(paid, locked.currency_id)} covers invoice {target.number} "
+                f"({format_amount(target.open_amount, locked.currency_id)}): nothing is short",
                 field="invoice",
             )
         ledger.payment_apply(
@@ -49,7 +50,10 @@ def payment_apply_short(
             customer=target.customer,
             invoice_id=target.pk,
             amount=short,
-            note=(note or f"short payment {locked.reference}: {short} {locked.currency_id}")[:500],
+            note=(
+                note
+                or f"short payment {locked.reference}: {format_amount(short, locked.currency_id)}"
+            )[:500],
         )
         audit_record(
             actor=actor,

@@ -1,28 +1,37 @@
-"""Write-offs from the cash pages: up to ``CASH_WRITE_OFF_APPROVAL_LIMIT`` (in the invoice's
-currency) finance writes off at once; above it the write-off waits for someone who may
-approve it, and approving it writes the ledger adjustment (``invoice_adjust``)."""
+"""Write-offs from the cash pages: up to ``CASH_WRITE_OFF_APPROVAL_LIMIT`` (in the reporting
+currency, the amount converted at today's rate: ``cash.limits``) finance writes off at once;
+above it, or when the invoice's currency has no rate today, the write-off waits for someone
+who may approve it, and approving it writes the ledger adjustment (``invoice_adjust``)."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.audit import audit_record
 from accounts.errors import ServiceError
+from accounts.locale_format import format_amount
 from accounts.money import to_positive_money
 from invoices import services as ledger
 from invoices.models import Adjustment, AdjustmentKind, Invoice
 
+from .. import limits
 from ..models import WRITE_OFF_TRANSITIONS, WriteOffRequest, WriteOffStatus
 
 APPROVE = "cash.approve_write_off"
 
 
-def approval_limit() -> Decimal:
-    return Decimal(str(settings.CASH_WRITE_OFF_APPROVAL_LIMIT))
+def write_off_limit_check(amount: Decimal, currency: str, day=None) -> limits.LimitCheck:
+    """``amount`` against the write-off approval limit, converted at ``day``'s rate (today)."""
+    return limits.check(
+        amount,
+        currency,
+        day or timezone.localdate(),
+        name=limits.WRITE_OFF_APPROVAL,
+        what="the write-off approval limit",
+    )
 
 
 def write_off_request(
@@ -34,13 +43,15 @@ def write_off_request(
         raise ServiceError(f"unknown adjustment kind {kind!r}", field="kind")
     if not (reason or "").strip():
         raise ServiceError("say why the balance is written off", field="reason")
-    if amount <= approval_limit() or actor.has_perm(APPROVE):
+    if actor.has_perm(APPROVE) or write_off_limit_check(amount, invoice.currency_id).within:
         return ledger.invoice_adjust(
             actor=actor, invoice=invoice, kind=kind, amount=amount, reason=reason
         )
     if amount > invoice.open_amount:
         raise ServiceError(
-            f"{amount} exceeds the open balance {invoice.open_amount} of invoice {invoice.number}",
+            f"{format_amount(amount, invoice.currency_id)} exceeds the open balance "
+            f"{format_amount(invoice.open_amount, invoice.currency_id)} "
+            f"of invoice {invoice.number}",
             field="amount",
         )
     try:

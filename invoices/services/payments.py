@@ -158,14 +158,23 @@ def payment_void(
     reason = (reason or "").strip()
     if not reason:
         raise ServiceError("say why the payment came back", field="reason")
+    today = timezone.localdate()
+    if return_date > today:
+        raise ServiceError(
+            f"the return date {return_date} is in the future (today is {today})",
+            field="return_date",
+        )
     with transaction.atomic():
         locked = lock_source(payment)
         if locked.status == PaymentStatus.VOID:
             raise ServiceError(
                 f"payment {locked.reference} is already void", field="payment", code="already_void"
             )
-        if Refund.objects.filter(payment=locked).exists():
-            # a void payment has all its amount unapplied; money already paid back is not
+        if Refund.objects.filter(
+            payment=locked, reverses__isnull=True, reversed_by__isnull=True
+        ).exists():
+            # a void payment has all its amount unapplied; money already paid back (and not
+            # reversed since) is not
             raise ServiceError(
                 f"payment {locked.reference} was partly refunded or offset; "
                 "recover the refund before voiding it",

@@ -226,7 +226,7 @@ def test_the_early_payment_discount_within_its_days_settles_the_invoice(
 
     assert (within[0].settle, within[0].settle_kind, within[0].score) == (
         Decimal("8.00"),
-        "write_off",
+        "discount",
         90,
     )
     assert "2 % early-payment discount, paid within 10 days" in within[0].reason

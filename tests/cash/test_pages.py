@@ -41,6 +41,7 @@ ROUTES = {
     "cash_credit_memo_refund",
     "cash_invoice_contra",
     "cash_refund_decide",
+    "cash_refund_reverse",
     # a bank's column mapping is company-wide, not a customer's: finance only (below)
     "cash_csv_mapping_edit",
 }
@@ -160,6 +161,13 @@ def test_without_the_team_view_another_portfolio_is_not_found(acme):
     refund_decide = reverse("cash_refund_decide", args=[pending.pk])
     assert client.post(refund_decide, {"decision": "approve"}).status_code == 404
     assert _state() == before
+    paid_back = services.unapplied_refund(
+        actor=None, source=cash, kind="refund", amount="1.00", reference="R-3", reason="r"
+    )
+    before = _state()
+    reverse_refund = reverse("cash_refund_reverse", args=[paid_back.pk])
+    assert client.post(reverse_refund, {"reason": "returned"}).status_code == 404
+    assert _state() == before
 
 
 def test_a_bank_csv_mapping_is_finances_not_a_collectors(finance, collector):
@@ -177,6 +185,45 @@ def test_a_bank_csv_mapping_is_finances_not_a_collectors(finance, collector):
     assert logged_in(collector).post(url, {"name": "x"}).status_code == 403
     assert logged_in(finance).get(url).status_code == 200
     assert BankCsvMapping.objects.get().name == "Demo bank"
+
+
+def _tabs(response) -> list[tuple[str, bool]]:
+    """The cash section's tabs: (label, marked as the current page)."""
+    from lxml import html
+
+    (nav,) = html.fromstring(response.content).xpath('//nav[@class="cash-tabs"]')
+    return [(a.text_content().strip(), a.get("aria-current") == "page") for a in nav.iter("a")]
+
+
+@pytest.mark.parametrize(
+    ("name", "args"),
+    [("cash_csv_imports", []), ("cash_csv_import_detail", ["job"])],
+)
+def test_csv_imports_is_a_tab_of_its_own_marked_on_its_pages(
+    finance, name, args, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    job = cash_services.csv_import_upload(
+        actor=finance, kind="customers", upload=SimpleUploadedFile("c.csv", b"external_ref\n")
+    )
+    url = reverse(name, args=[job.pk if a == "job" else a for a in args])
+
+    tabs = _tabs(logged_in(finance).get(url))
+
+    assert ("CSV imports", True) in tabs
+    assert ("Bank files", False) in tabs
+    assert [label for label, current in tabs if current] == ["CSV imports"]
+
+
+def test_bank_files_is_marked_on_its_page_and_the_cfo_has_no_csv_imports_tab(finance, cfo):
+    tabs = _tabs(logged_in(finance).get(reverse("cash_imports")))
+    assert [label for label, current in tabs if current] == ["Bank files"]
+    assert ("CSV imports", False) in tabs
+    # the CFO reads the bank files but may not import CSVs (403): no tab to a refusal
+    cfo_tabs = _tabs(logged_in(cfo).get(reverse("cash_imports")))
+    assert "CSV imports" not in [label for label, _ in cfo_tabs]
 
 
 def test_the_nav_shows_cash_to_finance_and_not_to_collectors(finance, collector):
@@ -637,6 +684,30 @@ def test_the_apply_page_runs_the_same_queries_for_1_and_50_invoices(finance, acm
     one = count()
     for _ in range(49):
         invoice(acme, "10.00")
+    assert count() == one
+
+
+def test_the_apply_page_runs_the_same_queries_for_1_and_20_refunds(finance, acme):
+    cash = payment(acme, "500.00")
+    client = logged_in(finance)
+    url = reverse("cash_payment_apply", args=[cash.pk])
+
+    def refund(n: int, *, reverse_it: bool) -> None:
+        paid = services.unapplied_refund(
+            actor=None, source=cash, kind="refund", amount="1.00", reference=f"W-{n}", reason="r"
+        )
+        if reverse_it:
+            services.refund_reverse(actor=None, refund=paid, reason="returned")
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        return len(queries)
+
+    refund(0, reverse_it=True)
+    one = count()
+    for n in range(1, 20):
+        refund(n, reverse_it=n % 2 == 0)
     assert count() == one
 
 

@@ -183,7 +183,7 @@ def test_approval_checks_todays_balance(finance, approver, overpaid, ledger_whol
             )
         ],
     )
-    with pytest.raises(ServiceError, match=r"exceeds the unapplied 1850\.00"):
+    with pytest.raises(ServiceError, match=r"exceeds the unapplied 1,850\.00 USD"):
         services.refund_decide(actor=approver, request=request, approve=True)
     request.refresh_from_db()
     assert request.status == "pending"
@@ -339,7 +339,7 @@ def test_pages_post_a_refund_and_approve_one_above_the_limit(finance, approver, 
         refund_url, {"kind": "refund", "amount": "9,999.00", "reference": "W", "reason": "x"}
     )
     assert too_much.status_code == 400
-    assert "exceeds the unapplied 2350.00 USD of payment OVERPAY" in too_much.content.decode()
+    assert "exceeds the unapplied 2,350.00 USD of payment OVERPAY" in too_much.content.decode()
 
     posted = client.post(
         refund_url, {"kind": "refund", "amount": "350.00", "reference": "WIRE-1", "reason": "x"}
