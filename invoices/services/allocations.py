@@ -11,6 +11,7 @@ from django.db.models.functions import Coalesce, Greatest, Least
 from django.utils import timezone
 
 from accounts.audit import audit_record
+from accounts.date_range import date_in_range
 from accounts.errors import ServiceError
 from accounts.money import ZERO, in_minor_units, to_positive_money
 
@@ -97,6 +98,19 @@ def effective_date_bounded(
             field="effective_date",
         )
     return effective_date
+
+
+def not_after_today(
+    day: datetime.date, *, field: str, what: str, today: datetime.date | None = None
+) -> datetime.date:
+    """Cash is recorded once it has arrived and a credit once it is issued: a payment or
+    credit memo dated after today would be one nothing can be applied to (applications
+    take effect no later than today, never before their source's date)."""
+    today = today or timezone.localdate()
+    date_in_range(day, field=field)
+    if day > today:
+        raise ServiceError(f"{what} {day} is in the future (today is {today})", field=field)
+    return day
 
 
 def source_date(source: Source) -> datetime.date:

@@ -12,7 +12,7 @@ from accounts.models import Currency, Customer
 from accounts.money import in_minor_units, to_positive_money
 
 from ..models import Application, CreditMemo
-from .allocations import Allocation, apply_locked, lock_invoices, lock_source
+from .allocations import Allocation, apply_locked, lock_invoices, lock_source, not_after_today
 
 CREDIT_MEMO_FIELDS = ["number", "customer", "issue_date", "amount", "currency", "reason"]
 
@@ -34,6 +34,7 @@ def credit_memo_issue(
         raise ServiceError("credit memo number is required", field="number")
     if not (reason or "").strip():
         raise ServiceError("say why the credit is issued", field="reason")
+    not_after_today(issue_date, field="issue_date", what="issue date")
     currency_code = getattr(currency, "code", currency) or customer.currency_id
     currency_row = Currency.objects.filter(code=currency_code).first()
     if currency_row is None:

@@ -13,7 +13,13 @@ from accounts.money import in_minor_units, to_positive_money
 
 from ..hooks import run_cash_applied
 from ..models import Application, Invoice, Payment, PaymentStatus, Refund, ReturnedPayment
-from .allocations import Allocation, apply_locked, lock_invoices, lock_source
+from .allocations import (
+    Allocation,
+    apply_locked,
+    lock_invoices,
+    lock_source,
+    not_after_today,
+)
 from .applications import reverse_without_hooks
 
 PAYMENT_FIELDS = ["reference", "customer", "received_date", "amount", "currency", "method"]
@@ -38,6 +44,7 @@ def payment_post(
     reference = (reference or "").strip()
     if not reference:
         raise ServiceError("payment reference is required", field="reference")
+    not_after_today(received_date, field="received_date", what="received date")
     currency_code = getattr(currency, "code", currency) or customer.currency_id
     currency_row = Currency.objects.filter(code=currency_code).first()
     if currency_row is None:

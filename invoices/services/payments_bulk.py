@@ -32,6 +32,7 @@ from .allocations import (
     LockedInvoice,
     allocations_checked,
     application_audit,
+    not_after_today,
 )
 from .batches import refused_at
 from .payments import PAYMENT_FIELDS
@@ -168,6 +169,7 @@ def _payment(new: NewPayment, currencies: dict[str, Currency], user_id: int | No
     reference = (new.reference or "").strip()
     if not reference:
         raise ServiceError("payment reference is required", field="reference")
+    not_after_today(new.received_date, field="received_date", what="received date")
     code = getattr(new.currency, "code", new.currency) or new.customer.currency_id
     currency = currencies.get(code)
     if currency is None:

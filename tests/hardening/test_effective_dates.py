@@ -3,6 +3,7 @@ was issued or the money arrived), and the nightly ledger check finds movements d
 the future."""
 
 import datetime
+import io
 from decimal import Decimal
 
 import pytest
@@ -12,10 +13,12 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts import roles
+from accounts.csv_reading import ImportRejected
 from accounts.errors import ServiceError
 from accounts.models import AuditEntry
 from invoices import services
-from invoices.models import Adjustment, Application, Invoice, ReturnedPayment
+from invoices.imports import import_payments
+from invoices.models import Adjustment, Application, Invoice, Payment, ReturnedPayment
 from invoices.selectors import ledger_discrepancies
 from invoices.tasks import ledger_check
 from tests.factories import CustomerFactory, invoice, payment, user_in_role
@@ -216,3 +219,53 @@ def test_the_ledger_check_finds_a_refund_dated_in_the_future(acme):
             "derived": f"not after {_today().isoformat()}",
         }
     ]
+
+
+def test_cash_is_not_received_tomorrow_by_the_api_or_a_payments_file(acme):
+    """A payment received after today could never be applied (applications take effect no
+    later than today): the API and the CSV import refuse it, naming received_date."""
+    tomorrow = _today() + datetime.timedelta(days=1)
+    finance = user_in_role(roles.FINANCE, "fin")
+    before = (Payment.objects.count(), AuditEntry.objects.count())
+
+    response = _api(finance).post(
+        "/api/v1/payments/",
+        {
+            "reference": "FUTURE-1",
+            "customer": "ACME",
+            "received_date": tomorrow.isoformat(),
+            "amount": "100.00",
+            "currency": "USD",
+        },
+        format="json",
+    )
+    assert response.status_code == 400
+    assert response.json()["field"] == "received_date"
+
+    csv = (
+        "reference,customer_ref,received_date,amount,currency\n"
+        f"OK-1,ACME,{_today().isoformat()},10.00,USD\n"
+        f"FUTURE-2,ACME,{tomorrow.isoformat()},10.00,USD\n"
+    )
+    with pytest.raises(ImportRejected) as refused:
+        import_payments(io.BytesIO(csv.encode()), actor=None)
+    assert [(e.row, e.column) for e in refused.value.errors] == [(3, "received_date")]
+    assert "in the future" in refused.value.errors[0].reason
+    assert (Payment.objects.count(), AuditEntry.objects.count()) == before
+
+
+def test_a_credit_memo_is_not_issued_tomorrow(acme):
+    before = AuditEntry.objects.count()
+
+    with pytest.raises(ServiceError) as refused:
+        services.credit_memo_issue(
+            actor=None,
+            customer=acme,
+            number="CM-FUTURE",
+            issue_date=_today() + datetime.timedelta(days=1),
+            amount="50.00",
+            reason="goodwill",
+        )
+
+    assert refused.value.field == "issue_date"
+    assert AuditEntry.objects.count() == before

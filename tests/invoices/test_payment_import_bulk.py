@@ -240,7 +240,7 @@ def test_a_payment_received_before_its_invoice_was_issued_is_refused_on_its_row(
     assert ledger_state() == before
 
 
-def test_a_future_payment_naming_an_invoice_is_refused_as_payment_post_refuses_it(book):
+def test_a_future_payment_is_refused_as_payment_post_refuses_it(book):
     tomorrow = timezone.localdate() + days(1)
 
     with pytest.raises(ImportRejected) as refused:
@@ -250,7 +250,7 @@ def test_a_future_payment_naming_an_invoice_is_refused_as_payment_post_refuses_i
         (
             2,
             "received_date",
-            f"effective date {tomorrow} is in the future (today is {timezone.localdate()})",
+            f"received date {tomorrow} is in the future (today is {timezone.localdate()})",
         )
     ]
     assert not Payment.objects.exists()
