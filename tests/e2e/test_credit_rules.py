@@ -46,7 +46,7 @@ def test_credit_manager_adds_a_rule_that_puts_an_account_on_hold(page, screensho
     assert page.locator("#credit-status").inner_text() == "Credit hold"
     assert (
         page.get_by_role(
-            "cell", name="exposure 52,000.00 USD is 130% of the limit 40,000.00", exact=True
+            "cell", name="exposure 52,000.00 USD is 130% of the limit 40,000.00 USD", exact=True
         ).count()
         == 1
     )
