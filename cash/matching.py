@@ -40,6 +40,7 @@ from accounts.locale_format import format_amount
 from accounts.models import Customer
 from accounts.money import minor_unit
 from invoices.models import AdjustmentKind, Invoice
+from invoices.services.adjustments import small_balance_limit
 
 from . import limits
 from .models import BankTransaction
@@ -241,11 +242,6 @@ def _invoices_named(remittance: str, currency: str) -> list[Invoice]:
         for invoice in candidates
         if full_key(invoice.number) in full or digits_key(invoice.number) in digits
     ]
-
-
-def small_balance_limit() -> Decimal:
-    """The ledger's own ceiling on a small-balance write-off (``invoice_adjust``)."""
-    return Decimal(str(getattr(settings, "SMALL_BALANCE_LIMIT", "25.00")))
 
 
 def early_payment_discount() -> tuple[Decimal, int]:

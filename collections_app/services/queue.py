@@ -19,6 +19,7 @@ from accounts.errors import ServiceError
 from accounts.fx import rates_on
 from accounts.models import Customer
 from disputes.models import ACTIVE_STATUSES
+from invoices.services.adjustments import small_balance_limit as ledger_small_balance_limit
 
 from ..models import CONTACT_KINDS, QueueRiskClass
 
@@ -271,8 +272,8 @@ def small_balance_limit() -> Decimal:
     """Below this open balance (less disputes, in the reporting currency) an account is a
     write-off candidate and goes to the end of the queue: ``QUEUE_SMALL_BALANCE``, by
     default the small-balance write-off limit (``SMALL_BALANCE_LIMIT``, 25.00)."""
-    default = getattr(settings, "SMALL_BALANCE_LIMIT", "25.00")
-    return Decimal(str(getattr(settings, "QUEUE_SMALL_BALANCE", default)))
+    queue = getattr(settings, "QUEUE_SMALL_BALANCE", None)
+    return ledger_small_balance_limit() if queue is None else Decimal(str(queue))
 
 
 # a credit use beyond this many percent is shown as this (a 0.01 limit beside millions)

@@ -16,6 +16,12 @@ from ..models import Adjustment, AdjustmentKind, Invoice
 from .allocations import effective_date_bounded, lock_invoices, movement_dates_widened
 
 
+def small_balance_limit() -> Decimal:
+    """The most a small-balance write-off may take (``SMALL_BALANCE_LIMIT``): the ledger's
+    own ceiling, which the cash matcher and the queue's write-off candidates read too."""
+    return Decimal(str(getattr(settings, "SMALL_BALANCE_LIMIT", "25.00")))
+
+
 def invoice_adjust(
     *,
     actor,
@@ -31,7 +37,7 @@ def invoice_adjust(
         raise ServiceError(f"unknown adjustment kind {kind!r}", field="kind")
     if not (reason or "").strip():
         raise ServiceError("say why the balance is adjusted", field="reason")
-    limit = Decimal(str(getattr(settings, "SMALL_BALANCE_LIMIT", "25.00")))
+    limit = small_balance_limit()
     if kind == AdjustmentKind.SMALL_BALANCE and amount > limit:
         raise ServiceError(
             f"a small-balance write-off is at most {limit}; use a write-off for {amount}",
