@@ -25,6 +25,7 @@ from invoices.idempotency import idempotent
 from . import selectors, services
 from .filters import DisputeApiFilter
 from .models import (
+    CREDIT_OUTCOMES,
     Department,
     Dispute,
     DisputeAttachment,
@@ -418,7 +419,7 @@ class DisputeViewSet(
         body = TransitionSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
-        if data["outcome"] in services.CREDIT_OUTCOMES and not request.user.has_perm(
+        if data["outcome"] in CREDIT_OUTCOMES and not request.user.has_perm(
             services.CREDIT_PERMISSION
         ):
             raise PermissionDenied("a credit is approved by a collector or credit manager")

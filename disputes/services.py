@@ -26,6 +26,7 @@ from .attachments import checked_upload
 from .hooks import run_dispute_changed, run_dispute_credited
 from .models import (
     ACTIVE_STATUSES,
+    CREDIT_OUTCOMES,
     DISPUTE_TRANSITIONS,
     RESOLUTION_MAX_LENGTH,
     Department,
@@ -47,9 +48,8 @@ from .models import (
 from .reference_data import DEDUCTION_REASON
 
 ZERO = Decimal("0.00")
-# who may resolve with a credit memo, and the outcomes that issue one
+# who may resolve with a credit memo (the outcomes that issue one: models.CREDIT_OUTCOMES)
 CREDIT_PERMISSION = "disputes.resolve_with_credit"
-CREDIT_OUTCOMES = (DisputeOutcome.CREDIT_ISSUED, DisputeOutcome.PARTIAL_CREDIT)
 
 
 def _user(actor):
@@ -527,7 +527,7 @@ def dispute_credit_propose(
     amounts per invoice), checked as the resolution itself would be; a collector or credit
     manager approves it. One pending proposal per dispute."""
     note = (note or "").strip()
-    if outcome not in (DisputeOutcome.CREDIT_ISSUED, DisputeOutcome.PARTIAL_CREDIT):
+    if outcome not in CREDIT_OUTCOMES:
         raise ServiceError("propose a credit: issued in full or partial", field="outcome")
     if not note:
         raise ServiceError("say why the customer should be credited", field="note")

@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Exists, F, Max, OuterRef, Q, Subquery, Sum, Value
+from django.db.models import Exists, F, Max, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -26,7 +26,7 @@ from collections_app.models import (
     Promise,
     PromiseStatus,
 )
-from disputes.models import ACTIVE_STATUSES, DisputeLine
+from disputes.selectors import open_disputed_amount
 from invoices.models import Invoice
 
 from .levels import CustomerFacts, Decision, InvoiceFacts, LevelRule, decide, late_interest
@@ -108,16 +108,9 @@ def overdue_invoices(as_of: datetime.date, customer_ids=None) -> dict[int, list[
         rows = rows.filter(customer_id__in=customer_ids)
     # only the open disputed amount is set aside (capped at the open amount): an invoice
     # of 1,000 with 200 in dispute is dunned for 800; one disputed in full is skipped
-    in_dispute = (
-        DisputeLine.objects.filter(invoice=OuterRef("pk"), dispute__status__in=ACTIVE_STATUSES)
-        .order_by()
-        .values("invoice")
-        .annotate(total=Sum("amount"))
-        .values("total")
-    )
     rows = rows.annotate(
         level_number=Coalesce(F("dunning__level_number"), Value(0)),
-        disputed_amount=Coalesce(Subquery(in_dispute), Value(Decimal("0.00"))),
+        disputed_amount=open_disputed_amount(),
     ).values_list(
         "customer_id",
         "pk",
