@@ -67,9 +67,11 @@ class Authority:
 
     @classmethod
     def of(cls, user, *, day: datetime.date) -> Authority:
-        book = RateBook.load(until=day)
         row = CreditAuthority.objects.filter(user=user).first() if user else None
-        held = in_reporting_currency(row.amount, row.currency_id, day, book) if row else None
+        if row is None:  # covers nothing above zero: no rates to load
+            return cls(book=RateBook([]), day=day, held=None)
+        book = RateBook.load(until=day)
+        held = in_reporting_currency(row.amount, row.currency_id, day, book)
         return cls(book=book, day=day, held=held)
 
     def covers(self, amount: Decimal, currency: str) -> bool:
@@ -81,6 +83,8 @@ class Authority:
 
 def authority_covers(user, *, amount, currency: str, day: datetime.date | None = None) -> bool:
     """Whether ``user`` may set a limit of ``amount`` ``currency`` on their own authority."""
+    if amount <= 0:
+        return True  # before loading rates: the services ask this under their locks
     return Authority.of(user, day=day or timezone.localdate()).covers(amount, currency)
 
 

@@ -18,6 +18,7 @@ from django.utils import timezone
 from accounts.audit import audit_record, snapshot
 from accounts.bulk_rows import insert_values
 from accounts.errors import ServiceError
+from accounts.locale_format import format_amount
 from accounts.models import CreditStatus, Currency, Customer
 from accounts.money import in_minor_units, to_money
 from collections_app.models import ActivityKind, Escalation, EscalationStatus
@@ -64,10 +65,6 @@ def _lock(customer: Customer) -> Customer:
         .select_related("currency")
         .get(pk=customer.pk)
     )
-
-
-def _money_text(amount: Decimal, currency: str) -> str:
-    return f"{amount:,.2f} {currency}"
 
 
 def credit_status_set(
@@ -181,7 +178,7 @@ def credit_limit_set(
         in_minor_units(limit, locked.currency, field="limit")
         if limit == locked.credit_limit:
             raise ServiceError(
-                f"the limit is already {_money_text(limit, locked.currency_id)}",
+                f"the limit is already {format_amount(limit, locked.currency_id)}",
                 field="limit",
                 code="unchanged",
             )
@@ -233,7 +230,7 @@ def _limit_write(
     )
     currency = customer.currency_id
     summary = (
-        f"Credit limit: {_money_text(before, currency)} → {_money_text(limit, currency)} "
+        f"Credit limit: {format_amount(before, currency)} → {format_amount(limit, currency)} "
         f"({CreditReason(reason).label})"
     )
     if request is not None:
@@ -269,7 +266,7 @@ def _limit_request(
     )
     if approver is None:
         raise ServiceError(
-            f"{_money_text(limit, customer.currency_id)} is above your credit authority and "
+            f"{format_amount(limit, customer.currency_id)} is above your credit authority and "
             "nobody's authority covers it (or no exchange rate is in force for it); "
             "ask an admin to raise one",
             field="limit",
@@ -299,8 +296,8 @@ def _limit_request(
         customer=customer,
         kind=ActivityKind.CREDIT,
         summary=(
-            f"Credit limit {_money_text(limit, currency)} requested "
-            f"(now {_money_text(customer.credit_limit, currency)}), forwarded to "
+            f"Credit limit {format_amount(limit, currency)} requested "
+            f"(now {format_amount(customer.credit_limit, currency)}), forwarded to "
             f"{approver.get_username()}: above the requester's authority"
         ),
         note=comment,
@@ -355,7 +352,7 @@ def limit_request_decide(
             decider, amount=locked.requested_limit, currency=locked.currency_id
         ):
             raise ServiceError(
-                f"{_money_text(locked.requested_limit, locked.currency_id)} is above your "
+                f"{format_amount(locked.requested_limit, locked.currency_id)} is above your "
                 "credit authority too",
                 field="status",
                 code="no_authority",
@@ -389,7 +386,7 @@ def limit_request_decide(
                 kind=ActivityKind.CREDIT,
                 summary=(
                     "Credit limit request of "
-                    f"{_money_text(locked.requested_limit, locked.currency_id)} rejected"
+                    f"{format_amount(locked.requested_limit, locked.currency_id)} rejected"
                 ),
                 note=comment,
             )
@@ -568,7 +565,7 @@ def credit_recorded(
                 }
             )
             if not created:
-                summary = f"{_money_text(before, currency)} → {_money_text(after, currency)}"
+                summary = f"{format_amount(before, currency)} → {format_amount(after, currency)}"
                 lines.append((customer, f"Credit limit: {summary} ({reason.label})"))
     insert_values(CreditChange, made)
     activity_add_many(actor=actor, kind=ActivityKind.CREDIT, lines=lines, note=comment)
