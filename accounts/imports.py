@@ -228,8 +228,8 @@ class _Writer:
     def load(self, lines: list[_Line]) -> None:
         refs = {line.external_ref for line in lines} | {line.parent_ref for line in lines}
         wanted = refs - self.customers.keys() - {""}
-        refs = as_array(wanted, Customer._meta.get_field("external_ref"))
-        found = list(self.scope.filter(external_ref__in=refs))
+        wanted_array = as_array(wanted, Customer._meta.get_field("external_ref"))
+        found = list(self.scope.filter(external_ref__in=wanted_array))
         self.customers.update((customer.external_ref, customer) for customer in found)
         if found:
             self._load_contacts([customer.pk for customer in found])

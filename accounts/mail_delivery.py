@@ -26,6 +26,12 @@ from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.db import connection as database
 
+
+class TransientSendError(Exception):
+    """The mail server accepted nothing and may be back soon (unreachable, 4xx): the
+    sender's task tries again with back-off (dunning's letters, the workspace's e-mails)."""
+
+
 # No message left us: connecting failed.
 UNREACHABLE = (smtplib.SMTPConnectError, ConnectionError, TimeoutError, OSError)
 # The message may have left us: the line dropped mid-conversation.

@@ -26,7 +26,7 @@ from django.utils.translation import gettext
 
 from accounts.audit import audit_record
 from accounts.errors import ServiceError
-from accounts.mail_delivery import sending_lock
+from accounts.mail_delivery import TransientSendError, sending_lock
 from accounts.models import CreditStatus
 from accounts.services import customer_update
 from collections_app.models import ActivityKind
@@ -52,10 +52,6 @@ from .models import (
 )
 
 LOCK_NAMESPACE = 0x44554E  # "DUN": keeps these advisory locks apart from any others
-
-
-class TransientSendError(Exception):
-    """The send failed for a reason that may pass (mail server down); Celery retries it."""
 
 
 @dataclass(frozen=True)

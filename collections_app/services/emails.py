@@ -15,6 +15,7 @@ from django.template.loader import render_to_string
 from accounts import mail_delivery
 from accounts.audit import audit_record
 from accounts.errors import ServiceError
+from accounts.mail_delivery import TransientSendError
 from accounts.models import AuditEntry, Contact, Customer
 from invoices import statements as documents
 
@@ -66,11 +67,6 @@ def statement_context(customer: Customer, *, as_of: datetime.date | None = None)
 def statement_pdf(customer: Customer, *, as_of: datetime.date | None = None) -> bytes:
     """The statement of account with its remittance slip, as the workspace downloads it."""
     return documents.statement_pdf(documents.statement_data(customer, as_of=as_of))
-
-
-class TransientSendError(Exception):
-    """The mail server accepted nothing and may be back soon (unreachable, 4xx): the task
-    tries again with back-off."""
 
 
 def statement_email_send(
