@@ -25,6 +25,42 @@ from .applications import reverse_without_hooks
 PAYMENT_FIELDS = ["reference", "customer", "received_date", "amount", "currency", "method"]
 
 
+def new_payment(
+    *,
+    customer: Customer,
+    reference: str,
+    received_date: datetime.date,
+    amount,
+    currency: Currency | str | None = None,
+    method: str = "",
+    created_by_id: int | None = None,
+    currencies: dict[str, Currency] | None = None,
+) -> Payment:
+    """The unsaved payment ``payment_post`` saves, checked; ``payment_post_many`` builds
+    its rows with it too (``currencies``: the batch's, looked up once)."""
+    amount = to_positive_money(amount)
+    reference = (reference or "").strip()
+    if not reference:
+        raise ServiceError("payment reference is required", field="reference")
+    not_after_today(received_date, field="received_date", what="received date")
+    code = getattr(currency, "code", currency) or customer.currency_id
+    known = currencies if currencies is not None else Currency.objects.in_bulk([code])
+    row = known.get(code)
+    if row is None:
+        raise ServiceError(f"unknown currency {code!r}", field="currency")
+    in_minor_units(amount, row)
+    return Payment(
+        reference=reference,
+        customer=customer,
+        received_date=received_date,
+        amount=amount,
+        currency_id=code,
+        unapplied_amount=amount,
+        method=method or "",
+        created_by_id=created_by_id,
+    )
+
+
 def payment_post(
     *,
     actor,
@@ -40,28 +76,19 @@ def payment_post(
     """Record cash received; chosen allocations, then with ``apply_oldest_first`` what is
     left to the customer's oldest open invoices, are applied at the received date in the
     same transaction: a refused application leaves no payment behind."""
-    amount = to_positive_money(amount)
-    reference = (reference or "").strip()
-    if not reference:
-        raise ServiceError("payment reference is required", field="reference")
-    not_after_today(received_date, field="received_date", what="received date")
-    currency_code = getattr(currency, "code", currency) or customer.currency_id
-    currency_row = Currency.objects.filter(code=currency_code).first()
-    if currency_row is None:
-        raise ServiceError(f"unknown currency {currency_code!r}", field="currency")
-    in_minor_units(amount, currency_row)
+    payment = new_payment(
+        customer=customer,
+        reference=reference,
+        received_date=received_date,
+        amount=amount,
+        currency=currency,
+        method=method,
+        created_by_id=actor.pk if getattr(actor, "is_authenticated", False) else None,
+    )
+    reference = payment.reference
     try:
         with transaction.atomic():
-            payment = Payment.objects.create(
-                reference=reference,
-                customer=customer,
-                received_date=received_date,
-                amount=amount,
-                currency_id=currency_code,
-                unapplied_amount=amount,
-                method=method or "",
-                created_by=actor if getattr(actor, "is_authenticated", False) else None,
-            )
+            payment.save(force_insert=True)
             audit_record(
                 actor=actor,
                 action="payment.post",

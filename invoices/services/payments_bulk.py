@@ -22,7 +22,6 @@ from django.utils import timezone
 from accounts.audit import snapshot
 from accounts.errors import ServiceError
 from accounts.models import Currency, Customer
-from accounts.money import in_minor_units, to_positive_money
 
 from ..hooks import run_cash_applied
 from ..models import Application, Invoice, Payment, PaymentStatus
@@ -32,10 +31,9 @@ from .allocations import (
     LockedInvoice,
     allocations_checked,
     application_audit,
-    not_after_today,
 )
 from .batches import refused_at
-from .payments import PAYMENT_FIELDS
+from .payments import PAYMENT_FIELDS, new_payment
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,25 +163,15 @@ def _checked(
 
 def _payment(new: NewPayment, currencies: dict[str, Currency], user_id: int | None) -> Payment:
     """The unsaved payment, or the refusal ``payment_post`` gives for it."""
-    amount = to_positive_money(new.amount)
-    reference = (new.reference or "").strip()
-    if not reference:
-        raise ServiceError("payment reference is required", field="reference")
-    not_after_today(new.received_date, field="received_date", what="received date")
-    code = getattr(new.currency, "code", new.currency) or new.customer.currency_id
-    currency = currencies.get(code)
-    if currency is None:
-        raise ServiceError(f"unknown currency {code!r}", field="currency")
-    in_minor_units(amount, currency)
-    return Payment(
-        reference=reference,
-        customer_id=new.customer.pk,
+    return new_payment(
+        customer=new.customer,
+        reference=new.reference,
         received_date=new.received_date,
-        amount=amount,
-        currency_id=code,
-        unapplied_amount=amount,
-        method=new.method or "",
+        amount=new.amount,
+        currency=new.currency,
+        method=new.method,
         created_by_id=user_id,
+        currencies=currencies,
     )
 
 
