@@ -212,6 +212,9 @@ def test_a_limit_as_a_json_fraction_is_refused_as_a_float(url, field, manager, c
         "financials": "ok",
         "terms": customer.payment_terms.code,
     }
+    before = (LimitChangeRequest.objects.count(), CreditReview.objects.count())
     response = _api(manager).post(url, body, format="json")
     assert response.status_code == 400
     assert field in str(response.json())
+    assert "decimal text" in response.content.decode()
+    assert (LimitChangeRequest.objects.count(), CreditReview.objects.count()) == before
